@@ -6,6 +6,13 @@
  * @packageDocumentation
  */
 
+// --- audit ---
+export {
+  type AuditAction,
+  type AuditActor,
+  type AuditEntry,
+  replayAudit,
+} from './audit/index';
 // --- clock ---
 export {
   type Clock,
@@ -15,6 +22,20 @@ export {
   systemClock,
   type TimerId,
 } from './clock/index';
+// --- desk ---
+export {
+  type CanOptions,
+  type CommandContext,
+  type CommentInput,
+  type CommentResult,
+  createTicketing,
+  type Desk,
+  type ListQuery,
+  type Page,
+  type ReadContext,
+  type RequestInfo,
+  type TicketingOptions,
+} from './desk/index';
 // --- errors ---
 export {
   ConflictError,
@@ -31,6 +52,93 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors/index';
+// --- events ---
+export {
+  type BaseEvent,
+  TICKETKIT_EVENT_TYPES,
+  type TicketAssignedEvent,
+  type TicketCommentedEvent,
+  type TicketCreatedEvent,
+  type TicketkitEvent,
+  type TicketkitEvents,
+  type TicketTransitionedEvent,
+  type TicketUpdatedEvent,
+} from './events/index';
+// --- permissions ---
+export {
+  ACTIONS,
+  type Action,
+  type Actor,
+  type Decision,
+  defaultPolicy,
+  definePolicy,
+  type Policy,
+  type PolicyContext,
+  type PolicyRule,
+  ROLES,
+  type Role,
+} from './permissions/index';
+// --- state machine ---
+export {
+  type DefaultStatus,
+  defaultWorkflow,
+  defineWorkflow,
+  type Guard,
+  type GuardActor,
+  type GuardContext,
+  type Move,
+  type MoveSpec,
+  type StateKind,
+  type StateSpec,
+  type StatusOf,
+  type TransitionResult,
+  transition,
+  type Workflow,
+  type WorkflowSpec,
+  workflowToMermaid,
+} from './state-machine/index';
+
+// --- store ---
+export {
+  type Comment,
+  type Commit,
+  type CommitOutcome,
+  type IdempotencyRecord,
+  type MemoryStore,
+  type MemoryStoreOptions,
+  type MemoryStoreSnapshot,
+  memoryStore,
+  PRIORITY_RANK,
+  type SortField,
+  type StoreCapabilities,
+  type StoreCursor,
+  type StoreFilter,
+  type StoreListQuery,
+  type TicketStore,
+} from './store/index';
+// --- ticket ---
+export {
+  CHANNELS,
+  type Channel,
+  CustomFieldsSchema,
+  type ExternalRefs,
+  ExternalRefsSchema,
+  type Location,
+  LocationSchema,
+  PATCHABLE_FIELDS,
+  PRIORITIES,
+  type Priority,
+  RISKS,
+  type Risk,
+  TICKET_LIMITS,
+  type Ticket,
+  type TicketDraft,
+  TicketDraftSchema,
+  type TicketField,
+  type TicketPatch,
+  TicketPatchSchema,
+  TicketSchema,
+} from './ticket/index';
 
 // --- sla (owned by the SLA work; edit only this section) ---
 

@@ -21,7 +21,7 @@ export type ErrorCode =
   | 'store_failed';
 
 const BRAND = Symbol.for('ticketkit.error');
-const DOCS = 'https://github.com/ticketkit/ticketkit/blob/main/docs/errors.md';
+const DOCS = 'docs/errors.md';
 
 /** Options every ticketkit error accepts. */
 export interface TicketkitErrorOptions {

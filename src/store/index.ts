@@ -1,0 +1,24 @@
+/**
+ * Storage: the {@link TicketStore} port and the in-memory default store.
+ *
+ * @module store
+ */
+export {
+  type MemoryStore,
+  type MemoryStoreOptions,
+  type MemoryStoreSnapshot,
+  memoryStore,
+} from './memory';
+export {
+  type Comment,
+  type Commit,
+  type CommitOutcome,
+  type IdempotencyRecord,
+  PRIORITY_RANK,
+  type SortField,
+  type StoreCapabilities,
+  type StoreCursor,
+  type StoreFilter,
+  type StoreListQuery,
+  type TicketStore,
+} from './port';

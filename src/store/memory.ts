@@ -1,0 +1,202 @@
+import type { AuditEntry } from '../audit/index';
+import type { Ticket } from '../ticket/index';
+import {
+  type Comment,
+  type Commit,
+  type CommitOutcome,
+  type IdempotencyRecord,
+  PRIORITY_RANK,
+  type StoreListQuery,
+  type TicketStore,
+} from './port';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Expired idempotency keys are swept at most this often (ms of the desk's clock), so the key
+   * table never grows past the live keys plus one interval's worth.
+   * @default 60_000
+   */
+  sweepIntervalMs?: number;
+}
+
+/** A raw view of everything a memory store holds, for tests and debugging. */
+export interface MemoryStoreSnapshot {
+  readonly tickets: ReadonlyMap<string, Ticket>;
+  readonly audit: ReadonlyMap<string, readonly AuditEntry[]>;
+  readonly comments: ReadonlyMap<string, readonly Comment[]>;
+  readonly idempotency: ReadonlyMap<string, IdempotencyRecord>;
+}
+
+/** The in-memory store, with a side door for tests. */
+export interface MemoryStore extends TicketStore {
+  /**
+   * Raw maps keyed by `tenantId + '\u0000' + id` (tickets, audit and comments by ticket id,
+   * idempotency by key). Reads the data directly, bypassing the port's methods.
+   */
+  snapshot(): MemoryStoreSnapshot;
+}
+
+interface Tenant {
+  tickets: Map<string, Ticket>;
+  audit: Map<string, AuditEntry[]>;
+  comments: Map<string, Comment[]>;
+  idempotency: Map<string, IdempotencyRecord>;
+  lastSweep: number;
+}
+
+const keyOf = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
+
+/**
+ * The default store: everything in memory, nothing survives the process. Values are frozen
+ * tickets shared by reference (they are immutable), so reads cost nothing.
+ *
+ * Each {@link TicketStore.commit} runs without awaiting in between its checks and its writes,
+ * so on one event loop it is atomic, and it validates everything before writing anything.
+ *
+ * @example
+ * ```ts
+ * import { createTicketing } from 'ticketkit';
+ * import { memoryStore } from 'ticketkit/adapters/memory';
+ * const desk = createTicketing({ store: memoryStore() });
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const sweepInterval = options.sweepIntervalMs ?? 60_000;
+  const tenants = new Map<string, Tenant>();
+  const tenant = (id: string): Tenant => {
+    let t = tenants.get(id);
+    if (!t) {
+      t = {
+        tickets: new Map(),
+        audit: new Map(),
+        comments: new Map(),
+        idempotency: new Map(),
+        lastSweep: Number.NEGATIVE_INFINITY,
+      };
+      tenants.set(id, t);
+    }
+    return t;
+  };
+
+  const sortValue = (t: Ticket, field: StoreListQuery['sort']['field']): string | number =>
+    field === 'priority' ? PRIORITY_RANK[t.priority] : t[field];
+
+  return {
+    name: 'memory',
+    capabilities: { multiProcess: false, durable: false },
+
+    async getTicket(tenantId, id) {
+      return tenants.get(tenantId)?.tickets.get(id) ?? null;
+    },
+
+    async listTickets(tenantId, q) {
+      const t = tenants.get(tenantId);
+      if (!t) return [];
+      const f = q.filter;
+      const status = f.status && new Set(f.status);
+      const priority = f.priority && new Set<string>(f.priority);
+      const assignee = f.assignee && new Set(f.assignee);
+      const team = f.team && new Set(f.team);
+      const requester = f.requester && new Set(f.requester);
+      const dir = q.sort.direction === 'asc' ? 1 : -1;
+      const field = q.sort.field;
+      const after = q.after;
+      const rows: { v: string | number; t: Ticket }[] = [];
+      for (const ticket of t.tickets.values()) {
+        if (status && !status.has(ticket.status)) continue;
+        if (priority && !priority.has(ticket.priority)) continue;
+        if (assignee && !assignee.has(ticket.assignee)) continue;
+        if (team && !team.has(ticket.team ?? '')) continue;
+        if (requester && !requester.has(ticket.requester)) continue;
+        const v = sortValue(ticket, field);
+        if (after) {
+          const c = v < after.value ? -1 : v > after.value ? 1 : 0;
+          if (c * dir < 0 || (c === 0 && ticket.id <= after.id)) continue;
+        }
+        rows.push({ v, t: ticket });
+      }
+      rows.sort((a, b) => {
+        const c = a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
+        if (c !== 0) return c * dir;
+        return a.t.id < b.t.id ? -1 : a.t.id > b.t.id ? 1 : 0;
+      });
+      return rows.slice(0, q.limit).map((r) => r.t);
+    },
+
+    async listAudit(tenantId, ticketId) {
+      return [...(tenants.get(tenantId)?.audit.get(ticketId) ?? [])];
+    },
+
+    async listComments(tenantId, ticketId) {
+      return [...(tenants.get(tenantId)?.comments.get(ticketId) ?? [])];
+    },
+
+    async getIdempotency(tenantId, key, now) {
+      const r = tenants.get(tenantId)?.idempotency.get(key);
+      return r && r.expiresAt > now ? r : null;
+    },
+
+    async commit(c: Commit): Promise<CommitOutcome> {
+      const t = tenant(c.tenantId);
+      const current = t.tickets.get(c.ticket.id);
+      if (c.expectedVersion === null) {
+        if (current) return { ok: false, reason: 'already_exists' };
+      } else if (!current) {
+        return { ok: false, reason: 'not_found' };
+      } else if (current.version !== c.expectedVersion) {
+        return { ok: false, reason: 'version_conflict', actualVersion: current.version };
+      }
+      if (c.idempotency) {
+        const nowMs = Date.parse(c.now);
+        if (nowMs - t.lastSweep >= sweepInterval) {
+          for (const [k, r] of t.idempotency) if (r.expiresAt <= c.now) t.idempotency.delete(k);
+          t.lastSweep = nowMs;
+        }
+        const existing = t.idempotency.get(c.idempotency.key);
+        if (existing && existing.expiresAt > c.now) {
+          return { ok: false, reason: 'idempotency_exists', record: existing };
+        }
+      }
+      // All checks passed: write everything.
+      t.tickets.set(c.ticket.id, c.ticket);
+      const audit = t.audit.get(c.ticket.id);
+      if (audit) audit.push(...c.audit);
+      else t.audit.set(c.ticket.id, [...c.audit]);
+      if (c.comments?.length) {
+        const list = t.comments.get(c.ticket.id);
+        if (list) list.push(...c.comments);
+        else t.comments.set(c.ticket.id, [...c.comments]);
+      }
+      if (c.idempotency) t.idempotency.set(c.idempotency.key, c.idempotency);
+      return { ok: true };
+    },
+
+    async countByAssignee(tenantId, statuses) {
+      const out = new Map<string, number>();
+      const wanted = new Set(statuses);
+      for (const ticket of tenants.get(tenantId)?.tickets.values() ?? []) {
+        if (ticket.assignee !== null && wanted.has(ticket.status)) {
+          out.set(ticket.assignee, (out.get(ticket.assignee) ?? 0) + 1);
+        }
+      }
+      return out;
+    },
+
+    async close() {},
+
+    snapshot() {
+      const tickets = new Map<string, Ticket>();
+      const audit = new Map<string, readonly AuditEntry[]>();
+      const comments = new Map<string, readonly Comment[]>();
+      const idempotency = new Map<string, IdempotencyRecord>();
+      for (const [tid, t] of tenants) {
+        for (const [id, v] of t.tickets) tickets.set(keyOf(tid, id), v);
+        for (const [id, v] of t.audit) audit.set(keyOf(tid, id), [...v]);
+        for (const [id, v] of t.comments) comments.set(keyOf(tid, id), [...v]);
+        for (const [k, v] of t.idempotency) idempotency.set(keyOf(tid, k), v);
+      }
+      return { tickets, audit, comments, idempotency };
+    },
+  };
+}

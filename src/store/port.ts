@@ -1,0 +1,152 @@
+/**
+ * The storage port. Every store (memory, PGlite, PostgreSQL, your own) implements this
+ * interface and passes the shared conformance suite in `test/conformance/store.ts`.
+ *
+ * A store is deliberately dumb: it reads and writes what the desk gives it. All rules live in
+ * the desk. The one thing a store must get right is {@link TicketStore.commit}: every write of
+ * one command (the ticket, its audit entries, its comments, its idempotency record) happens
+ * atomically, or none of it does, and only if the ticket is still at the expected version.
+ *
+ * Every method takes the tenant id first; a store must never return or touch another
+ * tenant's rows.
+ */
+import type { AuditEntry } from '../audit/index';
+import type { Priority, Ticket } from '../ticket/index';
+
+/** A comment on a ticket. */
+export interface Comment {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly ticketId: string;
+  /** The actor id of the author. */
+  readonly author: string;
+  readonly body: string;
+  /** `public` comments are visible to the requester; `internal` ones only to staff. */
+  readonly visibility: 'public' | 'internal';
+  /** Actor ids mentioned with `@id`. */
+  readonly mentions: readonly string[];
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+}
+
+/**
+ * A stored idempotency key: the first response to a command, returned again to retries.
+ * Keys are scoped per tenant and expire at `expiresAt` (after which the key is free again,
+ * as with Stripe's idempotency keys).
+ */
+export interface IdempotencyRecord {
+  readonly tenantId: string;
+  readonly key: string;
+  /** Hash of the command and its input; a retry with a different input is a conflict. */
+  readonly fingerprint: string;
+  /** What the first call returned (a ticket, or a comment with its ticket). */
+  readonly response: unknown;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+  /** ISO 8601 UTC; the record is ignored from this instant on. */
+  readonly expiresAt: string;
+}
+
+/** One command's writes, applied atomically by {@link TicketStore.commit}. */
+export interface Commit {
+  readonly tenantId: string;
+  /** The ticket after the change. */
+  readonly ticket: Ticket;
+  /**
+   * `null` to insert a new ticket (fails with `already_exists` if the id is taken), otherwise
+   * the version the stored ticket must still have (fails with `version_conflict` if not).
+   */
+  readonly expectedVersion: number | null;
+  /** Audit entries to append (at least one per change). */
+  readonly audit: readonly AuditEntry[];
+  /** Comments to add. */
+  readonly comments?: readonly Comment[];
+  /** An idempotency key to reserve; fails with `idempotency_exists` if a live record has it. */
+  readonly idempotency?: IdempotencyRecord;
+  /** The desk's current time (ISO 8601 UTC), to judge idempotency expiry without a server clock. */
+  readonly now: string;
+}
+
+/** The result of a commit. Conflicts are values, not exceptions: the desk turns them into typed errors. */
+export type CommitOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'version_conflict'; readonly actualVersion: number }
+  | { readonly ok: false; readonly reason: 'not_found' }
+  | { readonly ok: false; readonly reason: 'already_exists' }
+  | {
+      readonly ok: false;
+      readonly reason: 'idempotency_exists';
+      readonly record: IdempotencyRecord;
+    };
+
+/** Fields a list can be sorted by. */
+export type SortField = 'createdAt' | 'updatedAt' | 'priority';
+
+/** Filters a store applies when listing. Every array means "any of". */
+export interface StoreFilter {
+  readonly status?: readonly string[];
+  readonly priority?: readonly Priority[];
+  /** `null` in the list matches unassigned tickets. */
+  readonly assignee?: readonly (string | null)[];
+  readonly team?: readonly string[];
+  readonly requester?: readonly string[];
+}
+
+/** A keyset position: the sort value and id of the last item of the previous page. */
+export interface StoreCursor {
+  readonly value: string | number;
+  readonly id: string;
+}
+
+/** A list request as a store receives it (validated and normalised by the desk). */
+export interface StoreListQuery {
+  readonly filter: StoreFilter;
+  readonly sort: { readonly field: SortField; readonly direction: 'asc' | 'desc' };
+  /** Max items to return (1..1000). */
+  readonly limit: number;
+  /** Return items strictly after this position in sort order. */
+  readonly after?: StoreCursor;
+}
+
+/** What a store can do beyond the basics; the conformance suite skips cases visibly. */
+export interface StoreCapabilities {
+  /** Several processes can share the store (a server database). */
+  readonly multiProcess: boolean;
+  /** Data survives a restart. */
+  readonly durable: boolean;
+}
+
+/** The storage port. */
+export interface TicketStore {
+  /** A short name used in errors (`memory`, `pglite`, `postgres`). */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+  /** The ticket, or null if it does not exist in this tenant. */
+  getTicket(tenantId: string, id: string): Promise<Ticket | null>;
+  /**
+   * Tickets matching the filter, in sort order with `id` as the tie-breaker (ascending ids
+   * for equal sort values, whatever the direction), at most `limit` of them.
+   * Priority sorts by urgency: `urgent` first when ascending.
+   */
+  listTickets(tenantId: string, query: StoreListQuery): Promise<Ticket[]>;
+  /** Audit entries of a ticket, oldest first (by `seq`). */
+  listAudit(tenantId: string, ticketId: string): Promise<AuditEntry[]>;
+  /** Comments of a ticket, oldest first. */
+  listComments(tenantId: string, ticketId: string): Promise<Comment[]>;
+  /** A live (not expired at `now`) idempotency record, or null. */
+  getIdempotency(tenantId: string, key: string, now: string): Promise<IdempotencyRecord | null>;
+  /** Applies one command's writes atomically. See {@link Commit}. */
+  commit(commit: Commit): Promise<CommitOutcome>;
+  /** Number of open tickets per assignee (for dispatch load), over the given states. */
+  countByAssignee(tenantId: string, statuses: readonly string[]): Promise<Map<string, number>>;
+  /** Releases resources (connections, file handles). */
+  close(): Promise<void>;
+}
+
+/** Urgency rank of a priority: 0 for urgent ... 3 for low. */
+export const PRIORITY_RANK: Readonly<Record<Priority, number>> = Object.freeze({
+  urgent: 0,
+  high: 1,
+  normal: 2,
+  low: 3,
+});
