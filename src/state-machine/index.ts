@@ -400,7 +400,7 @@ function mermaidId(s: string): string {
  * //   ...
  * ```
  */
-export function workflowToMermaid(workflow: Workflow): string {
+export function workflowToMermaid<S extends string>(workflow: Workflow<S>): string {
   const lines = ['stateDiagram-v2'];
   for (const s of workflow.states) {
     const label = workflow.labelOf(s);

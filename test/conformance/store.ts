@@ -1,0 +1,675 @@
+/**
+ * The store conformance suite. Every TicketStore (memory, PGlite, PostgreSQL, third-party)
+ * runs exactly these cases; see test/conformance/README.md.
+ *
+ * Writes are checked through a side door (`inspect`), not only through the store under test,
+ * so a store that writes a wrong value and reads it back wrongly still fails.
+ */
+import {
+  type AuditEntry,
+  type Comment,
+  type Commit,
+  createManualClock,
+  createTicketing,
+  type IdempotencyRecord,
+  type Ticket,
+  type TicketStore,
+} from 'ticketkit';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+
+/** Raw reads that bypass the store's own methods. */
+export interface StoreInspector {
+  ticket(tenantId: string, id: string): Promise<Ticket | null>;
+  audit(tenantId: string, ticketId: string): Promise<AuditEntry[]>;
+  comments(tenantId: string, ticketId: string): Promise<Comment[]>;
+  idempotencyKeys(tenantId: string): Promise<string[]>;
+}
+
+/** How a store plugs into the suite. */
+export interface StoreConformanceOptions {
+  /** Shown in test names. */
+  name: string;
+  /** A fresh, empty store for each test. */
+  create: () => Promise<{ store: TicketStore; inspect: StoreInspector }>;
+  /** Called once after all tests. */
+  teardown?: () => Promise<void>;
+  /** Extra adapter-specific cases. */
+  additional?: (get: () => { store: TicketStore; inspect: StoreInspector }) => void;
+}
+
+let seq = 0;
+const T0 = Date.parse('2026-03-02T01:00:00.000Z');
+
+/** A valid stored ticket with overrides. */
+export function makeTicket(over: Partial<Ticket> = {}): Ticket {
+  seq++;
+  const at = new Date(T0 + seq * 1000).toISOString();
+  return {
+    id: `tk_${String(seq).padStart(6, '0')}`,
+    tenantId: 't1',
+    title: `Ticket ${seq}`,
+    description: null,
+    priority: 'normal',
+    risk: null,
+    category: null,
+    tags: [],
+    channel: null,
+    requester: 'req-1',
+    assignee: null,
+    team: null,
+    status: 'pending',
+    parentId: null,
+    externalRefs: {},
+    location: null,
+    custom: {},
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+    reopenCount: 0,
+    ...over,
+  };
+}
+
+function auditFor(t: Ticket, action = 'create'): AuditEntry {
+  return {
+    id: `${t.id}:${t.version}`,
+    tenantId: t.tenantId,
+    ticketId: t.id,
+    seq: t.version,
+    at: t.updatedAt,
+    actor: { id: 'u1', roles: ['agent'] },
+    action,
+    changes: action === 'create' ? { title: { from: null, to: t.title } } : {},
+  };
+}
+
+function insert(t: Ticket, extra: Partial<Commit> = {}): Commit {
+  return {
+    tenantId: t.tenantId,
+    ticket: t,
+    expectedVersion: null,
+    audit: [auditFor(t)],
+    now: t.updatedAt,
+    ...extra,
+  };
+}
+
+function bump(t: Ticket, over: Partial<Ticket> = {}): Ticket {
+  return {
+    ...t,
+    ...over,
+    version: t.version + 1,
+    updatedAt: new Date(Date.parse(t.updatedAt) + 1000).toISOString(),
+  };
+}
+
+function update(prev: Ticket, next: Ticket, extra: Partial<Commit> = {}): Commit {
+  return {
+    tenantId: next.tenantId,
+    ticket: next,
+    expectedVersion: prev.version,
+    audit: [auditFor(next, 'update')],
+    now: next.updatedAt,
+    ...extra,
+  };
+}
+
+function idem(
+  tenantId: string,
+  key: string,
+  response: unknown,
+  now: string,
+  ttlMs = 60_000,
+): IdempotencyRecord {
+  return {
+    tenantId,
+    key,
+    fingerprint: `fp-${key}`,
+    response,
+    createdAt: now,
+    expiresAt: new Date(Date.parse(now) + ttlMs).toISOString(),
+  };
+}
+
+const plain = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+/** Registers the conformance cases for one store. */
+export function runStoreConformance(opts: StoreConformanceOptions): void {
+  describe(`store conformance: ${opts.name}`, () => {
+    let store: TicketStore;
+    let inspect: StoreInspector;
+    beforeEach(async () => {
+      ({ store, inspect } = await opts.create());
+    });
+    if (opts.teardown) afterAll(opts.teardown);
+
+    describe('tickets', () => {
+      it('inserts a ticket and reads it back, through the store and the side door', async () => {
+        const t = makeTicket({ title: 'Printer down', tags: ['hw', 'floor-3'] });
+        expect(await store.commit(insert(t))).toEqual({ ok: true });
+        expect(plain(await store.getTicket('t1', t.id))).toEqual(plain(t));
+        expect(plain(await inspect.ticket('t1', t.id))).toEqual(plain(t));
+      });
+
+      it('returns null for an unknown id', async () => {
+        expect(await store.getTicket('t1', 'tk_nope')).toBeNull();
+      });
+
+      it('refuses to insert an id that exists, and writes nothing', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const again = { ...t, title: 'other' };
+        expect(await store.commit(insert(again))).toEqual({ ok: false, reason: 'already_exists' });
+        expect((await inspect.ticket('t1', t.id))?.title).toBe(t.title);
+        expect(await inspect.audit('t1', t.id)).toHaveLength(1);
+      });
+
+      it('updates with the expected version (compare-and-set)', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const t2 = bump(t, { status: 'in_progress' });
+        expect(await store.commit(update(t, t2))).toEqual({ ok: true });
+        const raw = await inspect.ticket('t1', t.id);
+        expect(raw?.version).toBe(2);
+        expect(raw?.status).toBe('in_progress');
+      });
+
+      it('rejects a stale expected version with the actual version, and writes nothing', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const t2 = bump(t);
+        await store.commit(update(t, t2));
+        const stale = bump(t, { title: 'stale write' });
+        expect(await store.commit(update(t, stale))).toEqual({
+          ok: false,
+          reason: 'version_conflict',
+          actualVersion: 2,
+        });
+        expect((await inspect.ticket('t1', t.id))?.title).toBe(t.title);
+        expect(await inspect.audit('t1', t.id)).toHaveLength(2);
+      });
+
+      it('reports not_found when updating a ticket that does not exist', async () => {
+        const t = makeTicket();
+        expect(await store.commit(update(t, bump(t)))).toEqual({ ok: false, reason: 'not_found' });
+        expect(await inspect.ticket('t1', t.id)).toBeNull();
+        expect(await inspect.audit('t1', t.id)).toHaveLength(0);
+      });
+
+      it('lets exactly one of 20 concurrent writers with the same version win', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.commit(update(t, bump(t, { title: `w${i}` }))),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok && r.reason === 'version_conflict')).toHaveLength(19);
+        expect((await inspect.ticket('t1', t.id))?.version).toBe(2);
+        expect(await inspect.audit('t1', t.id)).toHaveLength(2);
+      });
+
+      it('round-trips text exactly: Chinese, emoji, quotes, backslashes, newlines', async () => {
+        const title = '打印机坏了 🖨️ "quoted" \\back\\slash\nline2 \'single\' $1 %s';
+        const t = makeTicket({ title, description: '描述\t制表符 ‮RTL‬ 𠀀' });
+        await store.commit(insert(t));
+        const got = await store.getTicket('t1', t.id);
+        expect(got?.title).toBe(title);
+        expect(got?.description).toBe(t.description);
+      });
+
+      it('keeps millisecond precision on timestamps', async () => {
+        const t = makeTicket({
+          createdAt: '2026-03-02T01:02:03.456Z',
+          updatedAt: '2026-03-02T01:02:03.789Z',
+        });
+        await store.commit(insert(t));
+        const got = await store.getTicket('t1', t.id);
+        expect(got?.createdAt).toBe('2026-03-02T01:02:03.456Z');
+        expect(got?.updatedAt).toBe('2026-03-02T01:02:03.789Z');
+      });
+
+      it('round-trips nested custom fields, refs, location and nulls', async () => {
+        const t = makeTicket({
+          custom: { a: { b: [1, 2, { c: '深' }] }, n: null, f: 1.5, yes: true },
+          externalRefs: { customerId: 'C-1', serialNumber: 'SN-9' },
+          location: { lat: 31.2304, lng: 121.4737 },
+          risk: 'high',
+          category: null,
+          team: 'network',
+          parentId: null,
+        });
+        await store.commit(insert(t));
+        expect(plain(await store.getTicket('t1', t.id))).toEqual(plain(t));
+      });
+
+      it('round-trips a 100,000-character description', async () => {
+        const t = makeTicket({ description: '长'.repeat(100_000) });
+        await store.commit(insert(t));
+        expect((await store.getTicket('t1', t.id))?.description).toHaveLength(100_000);
+      });
+    });
+
+    describe('audit and comments', () => {
+      it('appends audit entries in the same commit, oldest first', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        let prev = t;
+        for (let i = 0; i < 5; i++) {
+          const next = bump(prev, { title: `v${i}` });
+          await store.commit(update(prev, next));
+          prev = next;
+        }
+        const trail = await store.listAudit('t1', t.id);
+        expect(trail.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect((await inspect.audit('t1', t.id)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      });
+
+      it('stores audit entries with every field intact', async () => {
+        const t = makeTicket();
+        const entry: AuditEntry = {
+          ...auditFor(t),
+          ip: '203.0.113.7',
+          userAgent: 'Mozilla/5.0',
+          meta: { rule: 'agent-work', nested: { x: [1, '二'] } },
+          changes: { title: { from: null, to: t.title }, tags: { from: null, to: ['a'] } },
+        };
+        await store.commit(insert(t, { audit: [entry] }));
+        expect(plain(await store.listAudit('t1', t.id))).toEqual([plain(entry)]);
+      });
+
+      it('stores comments with the commit, oldest first', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const c1: Comment = {
+          id: 'cm_1',
+          tenantId: 't1',
+          ticketId: t.id,
+          author: 'u1',
+          body: '第一条 @u2',
+          visibility: 'public',
+          mentions: ['u2'],
+          createdAt: '2026-03-02T02:00:00.000Z',
+        };
+        const c2: Comment = {
+          ...c1,
+          id: 'cm_2',
+          body: 'internal',
+          visibility: 'internal',
+          mentions: [],
+          createdAt: '2026-03-02T02:00:01.000Z',
+        };
+        const t2 = bump(t);
+        await store.commit(update(t, t2, { comments: [c1] }));
+        await store.commit(update(t2, bump(t2), { comments: [c2] }));
+        expect(plain(await store.listComments('t1', t.id))).toEqual([plain(c1), plain(c2)]);
+        expect(await inspect.comments('t1', t.id)).toHaveLength(2);
+      });
+
+      it('rolls back everything when the version check fails: no audit, no comment, no key', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        await store.commit(update(t, bump(t)));
+        const c: Comment = {
+          id: 'cm_x',
+          tenantId: 't1',
+          ticketId: t.id,
+          author: 'u1',
+          body: 'lost',
+          visibility: 'public',
+          mentions: [],
+          createdAt: t.updatedAt,
+        };
+        const r = await store.commit(
+          update(t, bump(t), {
+            comments: [c],
+            idempotency: idem('t1', 'k-rollback', { x: 1 }, t.updatedAt),
+          }),
+        );
+        expect(r.ok).toBe(false);
+        expect(await inspect.audit('t1', t.id)).toHaveLength(2);
+        expect(await inspect.comments('t1', t.id)).toHaveLength(0);
+        expect(await inspect.idempotencyKeys('t1')).not.toContain('k-rollback');
+      });
+    });
+
+    describe('idempotency keys', () => {
+      it('reserves a key with the commit and returns the live record', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { idempotency: idem('t1', 'k1', t, t.updatedAt) }));
+        const rec = await store.getIdempotency('t1', 'k1', t.updatedAt);
+        expect(rec?.fingerprint).toBe('fp-k1');
+        expect(plain(rec?.response)).toEqual(plain(t));
+        expect(await inspect.idempotencyKeys('t1')).toContain('k1');
+      });
+
+      it('refuses a second commit with a live key and returns the first record; writes nothing', async () => {
+        const a = makeTicket();
+        const b = makeTicket();
+        await store.commit(insert(a, { idempotency: idem('t1', 'k2', a, a.updatedAt) }));
+        const r = await store.commit(insert(b, { idempotency: idem('t1', 'k2', b, b.updatedAt) }));
+        expect(r.ok).toBe(false);
+        if (!r.ok && r.reason === 'idempotency_exists') {
+          expect((r.record.response as Ticket).id).toBe(a.id);
+        } else expect.fail(`expected idempotency_exists, got ${JSON.stringify(r)}`);
+        expect(await inspect.ticket('t1', b.id)).toBeNull();
+      });
+
+      it('lets exactly one of 10 concurrent commits with the same key win', async () => {
+        const tickets = Array.from({ length: 10 }, () => makeTicket());
+        const results = await Promise.all(
+          tickets.map((t) =>
+            store.commit(insert(t, { idempotency: idem('t1', 'k-race', t, t.updatedAt) })),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        let stored = 0;
+        for (const t of tickets) if (await inspect.ticket('t1', t.id)) stored++;
+        expect(stored).toBe(1);
+      });
+
+      it('ignores an expired key, and the key can be used again', async () => {
+        const a = makeTicket();
+        await store.commit(insert(a, { idempotency: idem('t1', 'k3', a, a.updatedAt, 1000) }));
+        const later = new Date(Date.parse(a.updatedAt) + 1001).toISOString();
+        expect(await store.getIdempotency('t1', 'k3', later)).toBeNull();
+        const b = makeTicket();
+        expect(
+          await store.commit(insert(b, { now: later, idempotency: idem('t1', 'k3', b, later) })),
+        ).toEqual({ ok: true });
+      });
+
+      it('scopes keys per tenant', async () => {
+        const a = makeTicket({ tenantId: 't1' });
+        const b = makeTicket({ tenantId: 't2' });
+        await store.commit(insert(a, { idempotency: idem('t1', 'shared', a, a.updatedAt) }));
+        expect(
+          await store.commit(insert(b, { idempotency: idem('t2', 'shared', b, b.updatedAt) })),
+        ).toEqual({ ok: true });
+        expect(await store.getIdempotency('t2', 'shared', b.updatedAt)).not.toBeNull();
+      });
+    });
+
+    describe('tenant isolation', () => {
+      it('never returns or changes another tenant’s rows', async () => {
+        const a = makeTicket({ tenantId: 't1', assignee: 'x' });
+        await store.commit(insert(a));
+        expect(await store.getTicket('t2', a.id)).toBeNull();
+        expect(await store.listAudit('t2', a.id)).toEqual([]);
+        expect(await store.listComments('t2', a.id)).toEqual([]);
+        expect(
+          await store.listTickets('t2', {
+            filter: {},
+            sort: { field: 'createdAt', direction: 'asc' },
+            limit: 100,
+          }),
+        ).toEqual([]);
+        expect((await store.countByAssignee('t2', ['pending'])).size).toBe(0);
+        const hijack = { ...bump(a, { title: 'hijacked' }), tenantId: 't2' };
+        const r = await store.commit(update(a, hijack));
+        expect(r).toEqual({ ok: false, reason: 'not_found' });
+        expect((await inspect.ticket('t1', a.id))?.title).toBe(a.title);
+      });
+    });
+
+    describe('listing', () => {
+      const seed = async () => {
+        const base = Date.parse('2026-04-01T00:00:00.000Z');
+        const list: Ticket[] = [];
+        const prios = ['low', 'urgent', 'normal', 'high'] as const;
+        for (let i = 0; i < 30; i++) {
+          const at = new Date(base + Math.floor(i / 3) * 60_000).toISOString(); // ties in threes
+          const t = makeTicket({
+            id: `tk_l${String(29 - i).padStart(2, '0')}`,
+            createdAt: at,
+            updatedAt: new Date(base + (30 - i) * 1000).toISOString(),
+            priority: prios[i % 4]!,
+            status: i % 5 === 0 ? 'resolved' : 'pending',
+            assignee: i % 3 === 0 ? null : `agent-${i % 3}`,
+            team: i % 2 ? 'network' : 'hardware',
+            requester: i < 10 ? 'alice' : 'bob',
+          });
+          await store.commit(insert(t));
+          list.push(t);
+        }
+        return list;
+      };
+      const q = (over: Partial<Parameters<TicketStore['listTickets']>[1]> = {}) => ({
+        filter: {},
+        sort: { field: 'createdAt' as const, direction: 'asc' as const },
+        limit: 1000,
+        ...over,
+      });
+
+      it('filters by status, priority, assignee (null = unassigned), team and requester', async () => {
+        const all = await seed();
+        const check = async (
+          filter: Parameters<TicketStore['listTickets']>[1]['filter'],
+          pred: (t: Ticket) => boolean,
+        ) => {
+          const got = (await store.listTickets('t1', q({ filter }))).map((t) => t.id).sort();
+          expect(got).toEqual(
+            all
+              .filter(pred)
+              .map((t) => t.id)
+              .sort(),
+          );
+        };
+        await check({ status: ['resolved'] }, (t) => t.status === 'resolved');
+        await check(
+          { priority: ['urgent', 'high'] },
+          (t) => t.priority === 'urgent' || t.priority === 'high',
+        );
+        await check({ assignee: [null] }, (t) => t.assignee === null);
+        await check(
+          { assignee: ['agent-1', null] },
+          (t) => t.assignee === 'agent-1' || t.assignee === null,
+        );
+        await check({ team: ['network'] }, (t) => t.team === 'network');
+        await check(
+          { requester: ['alice'], status: ['pending'] },
+          (t) => t.requester === 'alice' && t.status === 'pending',
+        );
+      });
+
+      it('sorts by createdAt with ascending id as the tie-breaker, both directions', async () => {
+        const all = await seed();
+        const byAsc = [...all].sort(
+          (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
+        );
+        const byDesc = [...all].sort(
+          (a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
+        );
+        expect((await store.listTickets('t1', q())).map((t) => t.id)).toEqual(
+          byAsc.map((t) => t.id),
+        );
+        expect(
+          (
+            await store.listTickets('t1', q({ sort: { field: 'createdAt', direction: 'desc' } }))
+          ).map((t) => t.id),
+        ).toEqual(byDesc.map((t) => t.id));
+      });
+
+      it('sorts by priority urgency (urgent first ascending) and by updatedAt', async () => {
+        const all = await seed();
+        const rank = { urgent: 0, high: 1, normal: 2, low: 3 };
+        const exp = [...all].sort(
+          (a, b) => rank[a.priority] - rank[b.priority] || a.id.localeCompare(b.id),
+        );
+        expect(
+          (await store.listTickets('t1', q({ sort: { field: 'priority', direction: 'asc' } }))).map(
+            (t) => t.id,
+          ),
+        ).toEqual(exp.map((t) => t.id));
+        const upd = [...all].sort(
+          (a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.id.localeCompare(b.id),
+        );
+        expect(
+          (
+            await store.listTickets('t1', q({ sort: { field: 'updatedAt', direction: 'desc' } }))
+          ).map((t) => t.id),
+        ).toEqual(upd.map((t) => t.id));
+      });
+
+      it('respects the limit', async () => {
+        await seed();
+        expect(await store.listTickets('t1', q({ limit: 7 }))).toHaveLength(7);
+      });
+
+      for (const field of ['createdAt', 'updatedAt', 'priority'] as const) {
+        for (const direction of ['asc', 'desc'] as const) {
+          it(`pages with a keyset cursor without gaps or duplicates (${field} ${direction})`, async () => {
+            const all = await seed();
+            const full = await store.listTickets('t1', q({ sort: { field, direction } }));
+            expect(full).toHaveLength(all.length);
+            const seen: string[] = [];
+            let after: { value: string | number; id: string } | undefined;
+            for (let guard = 0; guard < 20; guard++) {
+              const page = await store.listTickets(
+                't1',
+                q({ sort: { field, direction }, limit: 4, ...(after ? { after } : {}) }),
+              );
+              if (page.length === 0) break;
+              seen.push(...page.map((t) => t.id));
+              const last = page[page.length - 1]!;
+              const rank = { urgent: 0, high: 1, normal: 2, low: 3 };
+              after = {
+                value: field === 'priority' ? rank[last.priority] : last[field],
+                id: last.id,
+              };
+            }
+            expect(seen).toEqual(full.map((t) => t.id));
+          });
+        }
+      }
+
+      it('keeps pages stable when tickets are inserted between pages', async () => {
+        const all = await seed();
+        const first = await store.listTickets('t1', q({ limit: 10 }));
+        const last = first[first.length - 1]!;
+        // Insert tickets both before and after the cursor position.
+        await store.commit(insert(makeTicket({ createdAt: '2026-01-01T00:00:00.000Z' })));
+        await store.commit(insert(makeTicket({ createdAt: '2027-01-01T00:00:00.000Z' })));
+        const rest = await store.listTickets(
+          't1',
+          q({ after: { value: last.createdAt, id: last.id } }),
+        );
+        const ids = [...first, ...rest].map((t) => t.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const t of all) expect(ids).toContain(t.id);
+      });
+
+      it('counts open tickets per assignee over the given statuses', async () => {
+        const all = await seed();
+        const counts = await store.countByAssignee('t1', ['pending']);
+        const exp = new Map<string, number>();
+        for (const t of all)
+          if (t.assignee && t.status === 'pending')
+            exp.set(t.assignee, (exp.get(t.assignee) ?? 0) + 1);
+        expect(new Map(counts)).toEqual(exp);
+      });
+    });
+
+    describe('the desk over this store', () => {
+      it('runs a ticket from create to archive with a gapless audit trail', async () => {
+        const clock = createManualClock('2026-03-02T01:00:00Z');
+        const desk = createTicketing({ store, clock });
+        const actor = { id: 'sup', roles: ['supervisor'] };
+        const t = await desk.create({ title: 'Printer down', priority: 'urgent' }, { actor });
+        let v = t.version;
+        for (const to of [
+          'in_progress',
+          'awaiting_feedback',
+          'in_progress',
+          'resolved',
+          'archived',
+        ] as const) {
+          clock.advance({ minutes: 5 });
+          v = (await desk.transition(t.id, to, { actor, expectedVersion: v })).version;
+        }
+        const raw = await inspect.ticket('default', t.id);
+        expect(raw?.status).toBe('archived');
+        expect(raw?.version).toBe(6);
+        expect((await inspect.audit('default', t.id)).map((e) => e.seq)).toEqual([
+          1, 2, 3, 4, 5, 6,
+        ]);
+      });
+
+      it('lets exactly one of 100 concurrent transitions with the same expectedVersion succeed', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'race' }, { actor });
+        const results = await Promise.allSettled(
+          Array.from({ length: 100 }, () =>
+            desk.transition(t.id, 'in_progress', { actor, expectedVersion: 1 }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const codes = results.flatMap((r) =>
+          r.status === 'rejected' ? [(r.reason as { code: string }).code] : [],
+        );
+        expect(codes).toHaveLength(99);
+        expect(new Set(codes)).toEqual(new Set(['version_conflict']));
+        expect(await inspect.audit('default', t.id)).toHaveLength(2);
+      });
+
+      it('loses no update: 50 tickets x 20 concurrent writers with stale and fresh versions (C2)', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const tickets = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => desk.create({ title: `c2-${i}` }, { actor })),
+        );
+        let accepted = 0;
+        let conflicts = 0;
+        const acceptedTokens = new Map<string, string[]>();
+        await Promise.all(
+          tickets.flatMap((t) =>
+            Array.from({ length: 20 }, async (_, w) => {
+              const token = `w${w}`;
+              // Half the writers read fresh; the others write on the version they saw at create.
+              const cur = w % 2 === 0 ? await desk.get(t.id) : t;
+              try {
+                await desk.update(
+                  t.id,
+                  { tags: [...(cur?.tags ?? []), token] },
+                  { actor, expectedVersion: cur!.version },
+                );
+                accepted++;
+                acceptedTokens.set(t.id, [...(acceptedTokens.get(t.id) ?? []), token]);
+              } catch (e) {
+                expect((e as { code?: string }).code).toBe('version_conflict');
+                conflicts++;
+              }
+            }),
+          ),
+        );
+        expect(accepted + conflicts).toBe(1000);
+        for (const t of tickets) {
+          const raw = await inspect.ticket('default', t.id);
+          const mine = acceptedTokens.get(t.id) ?? [];
+          expect(raw?.version).toBe(1 + mine.length);
+          for (const token of mine) expect(raw?.tags).toContain(token);
+          expect((await inspect.audit('default', t.id)).map((e) => e.seq)).toEqual(
+            Array.from({ length: raw!.version }, (_, i) => i + 1),
+          );
+        }
+      });
+
+      it('creates exactly one ticket for a key retried concurrently (I1), identical responses', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            desk.create({ title: 'dup' }, { actor, idempotencyKey: 'req-42' }),
+          ),
+        );
+        expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
+        const page = await desk.list({ limit: 100 });
+        expect(page.items).toHaveLength(1);
+      });
+    });
+
+    opts.additional?.(() => ({ store, inspect }));
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * Z1: the permission matrix, 6 roles x 15 actions x 4 relations x 2 tenants = 720 cases, each
+ * run through the public API and compared with an oracle table written independently of the
+ * policy code. A meta-test fails if a desk method is missing from the matrix.
+ */
+import {
+  type Actor,
+  createTicketing,
+  NotFoundError,
+  PermissionError,
+  type Ticket,
+} from 'ticketkit';
+import { describe, expect, it } from 'vitest';
+
+const ROLES = ['requester', 'agent', 'supervisor', 'admin', 'guest', 'auditor'] as const;
+const RELATIONS = ['owner', 'assignee', 'team', 'none'] as const;
+const TENANTS = ['same', 'other'] as const;
+const ACTIONS = [
+  'create',
+  'get',
+  'list',
+  'update',
+  'update-risk-high',
+  'assign',
+  'start',
+  'resolve',
+  'resolve-high-risk',
+  'archive-high-risk',
+  'reopen',
+  'comment-public',
+  'comment-internal',
+  'read-internal',
+  'history',
+] as const;
+type Role = (typeof ROLES)[number];
+type Relation = (typeof RELATIONS)[number];
+type ActionName = (typeof ACTIONS)[number];
+type Outcome = 'ok' | 'denied' | 'hidden';
+
+/** Which desk method each matrix action exercises. */
+const METHOD_OF: Record<ActionName, string> = {
+  create: 'create',
+  get: 'get',
+  list: 'list',
+  update: 'update',
+  'update-risk-high': 'update',
+  assign: 'assign',
+  start: 'transition',
+  resolve: 'transition',
+  'resolve-high-risk': 'transition',
+  'archive-high-risk': 'transition',
+  reopen: 'transition',
+  'comment-public': 'comment',
+  'comment-internal': 'comment',
+  'read-internal': 'comments',
+  history: 'history',
+};
+/** Desk members that act on no ticket and need no row, with the reason. */
+const EXEMPT: Record<string, string> = {
+  can: 'pure query of the policy; exercised by the policy tests',
+  on: 'event subscription; no resource',
+  once: 'event subscription; no resource',
+};
+
+/** The oracle: written from the issue text, not from the policy code. */
+function oracle(role: Role, action: ActionName, rel: Relation, tenant: 'same' | 'other'): Outcome {
+  if (action === 'create') return role === 'guest' || role === 'auditor' ? 'denied' : 'ok';
+  if (tenant === 'other') return 'hidden';
+  switch (role) {
+    case 'admin':
+    case 'supervisor':
+      return 'ok';
+    case 'agent':
+      return ['resolve-high-risk', 'archive-high-risk', 'update-risk-high'].includes(action)
+        ? 'denied'
+        : 'ok';
+    case 'requester':
+      if (rel !== 'owner') return 'denied';
+      return ['get', 'list', 'history', 'comment-public', 'reopen'].includes(action)
+        ? 'ok'
+        : 'denied';
+    default:
+      return 'denied';
+  }
+}
+
+async function run(
+  role: Role,
+  action: ActionName,
+  rel: Relation,
+  tenant: 'same' | 'other',
+): Promise<Outcome> {
+  const desk = createTicketing();
+  const actor: Actor = { id: 'me', roles: [role], tenantId: 'A', teams: ['net'] };
+  const admin: Actor = { id: 'root', roles: ['admin'], tenantId: tenant === 'same' ? 'A' : 'B' };
+  if (action === 'create') {
+    try {
+      await desk.create({ title: 'new' }, { actor });
+      return 'ok';
+    } catch (e) {
+      if (e instanceof PermissionError) return 'denied';
+      throw e;
+    }
+  }
+  const highRisk = action.includes('high');
+  let t: Ticket = await desk.create(
+    {
+      title: 'subject',
+      requester: rel === 'owner' ? 'me' : 'someone',
+      team: rel === 'team' ? 'net' : 'other',
+      ...(highRisk ? { risk: 'high' as const } : {}),
+    },
+    { actor: admin },
+  );
+  if (rel === 'assignee') t = await desk.assign(t.id, 'me', { actor: admin });
+  const moveTo = async (...states: ('in_progress' | 'resolved' | 'archived')[]) => {
+    for (const s of states) t = await desk.transition(t.id, s, { actor: admin });
+  };
+  if (['resolve', 'resolve-high-risk'].includes(action)) await moveTo('in_progress');
+  if (['archive-high-risk', 'reopen'].includes(action)) await moveTo('in_progress', 'resolved');
+  if (action === 'read-internal') {
+    await desk.comment(t.id, { body: 'public' }, { actor: admin });
+    await desk.comment(t.id, { body: 'internal', visibility: 'internal' }, { actor: admin });
+  }
+  const ctx = { actor };
+  try {
+    switch (action) {
+      case 'get':
+        return (await desk.get(t.id, ctx)) ? 'ok' : 'hidden';
+      case 'list': {
+        const page = await desk.list({}, ctx);
+        if (page.items.some((x) => x.id === t.id)) return 'ok';
+        return tenant === 'other' ? 'hidden' : 'denied';
+      }
+      case 'update':
+        await desk.update(t.id, { title: 'changed' }, ctx);
+        return 'ok';
+      case 'update-risk-high':
+        await desk.update(t.id, { risk: 'low' }, ctx);
+        return 'ok';
+      case 'assign':
+        await desk.assign(t.id, 'tech', ctx);
+        return 'ok';
+      case 'start':
+        await desk.transition(t.id, 'in_progress', ctx);
+        return 'ok';
+      case 'resolve':
+      case 'resolve-high-risk':
+        await desk.transition(t.id, 'resolved', ctx);
+        return 'ok';
+      case 'archive-high-risk':
+        await desk.transition(t.id, 'archived', ctx);
+        return 'ok';
+      case 'reopen':
+        await desk.transition(t.id, 'in_progress', ctx);
+        return 'ok';
+      case 'comment-public':
+        await desk.comment(t.id, { body: 'hi' }, ctx);
+        return 'ok';
+      case 'comment-internal':
+        await desk.comment(t.id, { body: 'hi', visibility: 'internal' }, ctx);
+        return 'ok';
+      case 'read-internal': {
+        const list = await desk.comments(t.id, ctx);
+        return list.some((c) => c.visibility === 'internal') ? 'ok' : 'denied';
+      }
+      case 'history':
+        await desk.history(t.id, ctx);
+        return 'ok';
+    }
+  } catch (e) {
+    if (e instanceof PermissionError) return 'denied';
+    if (e instanceof NotFoundError) return 'hidden';
+    throw e;
+  }
+}
+
+describe('permission matrix (Z1)', () => {
+  it('matches the oracle in all 720 cases', async () => {
+    const mismatches: string[] = [];
+    let cases = 0;
+    for (const role of ROLES)
+      for (const action of ACTIONS)
+        for (const rel of RELATIONS)
+          for (const tenant of TENANTS) {
+            cases++;
+            const want = oracle(role, action, rel, tenant);
+            const got = await run(role, action, rel, tenant);
+            if (got !== want)
+              mismatches.push(`${role} ${action} ${rel} ${tenant}: want ${want}, got ${got}`);
+          }
+    expect(cases).toBe(720);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('covers every desk method (a new method must get a matrix row)', () => {
+    const desk = createTicketing();
+    const methods = Object.entries(desk)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k);
+    const covered = new Set([...Object.values(METHOD_OF), ...Object.keys(EXEMPT)]);
+    expect(methods.filter((m) => !covered.has(m))).toEqual([]);
+  });
+
+  it('explains decisions with the rule that decided', async () => {
+    const desk = createTicketing();
+    const admin = { id: 'root', roles: ['admin'] };
+    const t = await desk.create({ title: 'x', risk: 'high' }, { actor: admin });
+    const agent = { id: 'a', roles: ['agent'] };
+    const sup = { id: 's', roles: ['supervisor'] };
+    expect(desk.can(agent, 'transition', t, { to: 'resolved' })).toEqual({
+      allowed: false,
+      rule: 'high-risk-close',
+      reason: 'only a supervisor or admin may resolve or archive a high-risk ticket',
+    });
+    expect(desk.can(sup, 'transition', t, { to: 'resolved' })).toEqual({
+      allowed: true,
+      rule: 'supervisor-all',
+    });
+    expect(desk.can({ id: 'g', roles: [] }, 'read', t)).toMatchObject({
+      allowed: false,
+      rule: 'default-deny',
+    });
+  });
+});
