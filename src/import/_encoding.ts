@@ -10,7 +10,29 @@ const GB_FAMILY = new Set(['gbk', 'gb2312', 'x-gbk', 'cp936', 'gb18030', 'chines
 // confidence, yet bounded so detection never buffers a whole file.
 const SNIFF_WINDOW = 64 * 1024;
 
-type Decoder = InstanceType<typeof TextDecoder>;
+interface Decoder {
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+// Node (through at least v20) decodes the "windows-1252" label as ISO-8859-1, turning € (0x80)
+// into U+0080. Windows-1252 is single-byte, so patching the 0x80-0x9F block by table is exact.
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const C1 = /[\u0080-\u009f]/g;
+
+class Cp1252Decoder implements Decoder {
+  private readonly latin1 = new TextDecoder('latin1');
+  decode(input?: Uint8Array): string {
+    if (!input) return '';
+    return this.latin1.decode(input).replace(C1, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+  }
+}
+
+function makeDecoder(enc: string, fatal: boolean): Decoder {
+  if (enc === 'windows-1252') return new Cp1252Decoder();
+  return new TextDecoder(enc, { fatal, ignoreBOM: false });
+}
 
 /** @internal */
 export function canonicalEncoding(label: string): string {
@@ -78,7 +100,7 @@ export class StreamDecoder {
     this.encoding = enc;
     // Not fatal: after detection, a stray bad byte becomes U+FFFD and the row validator flags
     // that cell, instead of one byte failing the whole import with no row number.
-    this.decoder = new TextDecoder(enc, { fatal: false, ignoreBOM: false });
+    this.decoder = makeDecoder(enc, false);
   }
 
   /** Decodes one chunk; throws `ValidationError(encoding_error)` when detection fails. */
@@ -147,7 +169,7 @@ export class StreamDecoder {
 function strictlyValid(enc: string, bytes: Uint8Array, final: boolean): boolean {
   try {
     // stream: true tolerates a character cut at the window's end.
-    new TextDecoder(enc, { fatal: true, ignoreBOM: true }).decode(bytes, { stream: !final });
+    makeDecoder(enc, true).decode(bytes, { stream: !final });
     return true;
   } catch {
     return false;

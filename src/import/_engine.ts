@@ -339,7 +339,13 @@ export class ImportEngine {
           const p = parseDateText(v);
           let wall: Wall | undefined;
           if (p.kind === 'error') {
-            issue('invalid_date', header, col.key, v, `"${header}": "${clip(v)}" is ${p.message}.`);
+            issue(
+              'invalid_date',
+              header,
+              col.key,
+              v,
+              `"${header}": "${clip(v)}" is not a valid date (${p.message}).`,
+            );
             continue;
           }
           if (p.kind === 'instant') value = new Date(p.ms);
