@@ -141,8 +141,40 @@ export {
 } from './ticket/index';
 
 // --- sla (owned by the SLA work; edit only this section) ---
+export {
+  type BusinessCalendar,
+  type BusinessDurationOptions,
+  type CalendarSpec,
+  calendar24x7,
+  createCalendar,
+  parseBusinessDuration,
+  type WeekdayKey,
+} from './sla/index';
 
 // --- dispatch (owned by the dispatch work; edit only this section) ---
+export {
+  type Agent,
+  type AgentCalendar,
+  type AgentPool,
+  type AssignmentPlan,
+  type BatchOptions,
+  type CustomFactor,
+  createDispatcher,
+  type Dispatcher,
+  type DispatcherOptions,
+  type DispatchJob,
+  type DispatchPriority,
+  type DispatchWeights,
+  type ExcludedAgent,
+  type ExclusionReason,
+  type GeoPoint,
+  type JobAssignment,
+  type PooledAgentState,
+  type RankedCandidate,
+  type RankOptions,
+  type RankResult,
+  type ScoreBreakdown,
+} from './dispatch/index';
 
 // --- import (owned by the import work; edit only this section) ---
 export {
