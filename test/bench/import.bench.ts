@@ -1,0 +1,258 @@
+/**
+ * Import benchmark: `npx tsx test/bench/import.bench.ts` (also run by `npm run bench`).
+ *
+ * Generates 1,000,000 GBK rows (10 columns, Chinese text) once into os.tmpdir(), then streams
+ * them through `validateImportStream` (decode + parse + normalise + validate, valid rows not
+ * kept) and through a baseline of iconv-lite decodeStream → csv-parse → a zod schema doing the
+ * same row checks. Each side runs in its own child process so its peak RSS (VmHWM) is its own.
+ * Env: IMPORT_BENCH_ROWS (default 1000000).
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 1_000_000);
+const FILE = join(tmpdir(), `ticketkit-import-bench-${ROWS}.gbk.csv`);
+const HEADER = [
+  '工单编号',
+  '标题',
+  '描述',
+  '优先级',
+  '类型',
+  '状态',
+  '客户编号',
+  '处理人',
+  '创建时间',
+  '来源',
+];
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function generate(): Promise<void> {
+  const { default: iconv } = await import('iconv-lite');
+  const rnd = mulberry32(20260121);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
+  const things = [
+    '打印机',
+    '笔记本电脑',
+    '会议室投影仪',
+    '邮箱',
+    'VPN',
+    '报销系统',
+    '门禁卡',
+    '空调',
+    '网络交换机',
+    'ERP 账号',
+  ];
+  const faults = [
+    '无法连接',
+    '频繁断线',
+    '登录失败',
+    '黑屏',
+    '报错 500',
+    '速度很慢',
+    '无法打印',
+    '密码过期',
+  ];
+  const places = ['三楼东区', '上海总部', '北京分公司', '深圳研发中心', '二号仓库', '客服中心'];
+  const pri = ['紧急', '高', '普通', '低', 'high', 'normal'];
+  const st = ['待受理', '处理中', '等待反馈', '已解决', '已归档'];
+  const names = ['张伟', '王芳', '李娜', '刘洋', '陈静', ''];
+  const out = createWriteStream(FILE);
+  out.write(iconv.encode(`${HEADER.join(',')}\n`, 'gbk'));
+  let block: string[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    const thing = pick(things);
+    const fault = pick(faults);
+    const desc =
+      rnd() < 0.1
+        ? `"${pick(places)}的${thing}${fault}，用户说：""今天早上开始的""，已重启，问题依旧"`
+        : `${pick(places)}的${thing}${fault}；影响${1 + Math.floor(rnd() * 40)}人；已尝试重启`;
+    const d = 1 + Math.floor(rnd() * 28);
+    const h = Math.floor(rnd() * 24);
+    const created = `2026-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(d).padStart(2, '0')} ${String(h).padStart(2, '0')}:${String(Math.floor(rnd() * 60)).padStart(2, '0')}`;
+    block.push(
+      [
+        `WO-${String(i).padStart(8, '0')}`,
+        `${thing}${fault}`,
+        desc,
+        pick(pri),
+        rnd() < 0.5 ? '硬件' : '软件',
+        pick(st),
+        `C-${10000 + Math.floor(rnd() * 5000)}`,
+        pick(names),
+        created,
+        pick(['电话', '邮件', '微信', '门户']),
+      ].join(','),
+    );
+    if (block.length === 10_000) {
+      if (!out.write(iconv.encode(`${block.join('\n')}\n`, 'gbk')))
+        await new Promise<void>((r) => out.once('drain', () => r()));
+      block = [];
+    }
+  }
+  if (block.length) out.write(iconv.encode(`${block.join('\n')}\n`, 'gbk'));
+  await new Promise<void>((resolve, reject) =>
+    out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+  );
+}
+
+function vmHwmMb(): number {
+  const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1024 / 1024;
+}
+
+async function ours(): Promise<{ rows: number; valid: number; errors: number }> {
+  const { validateImportStream } = await import('ticketkit');
+  let valid = 0;
+  const s = await validateImportStream(createReadStream(FILE, { highWaterMark: 256 * 1024 }), {
+    timeZone: 'Asia/Shanghai',
+    batchSize: 1000,
+    onBatch: (b) => {
+      valid += b.rows.length;
+    },
+  });
+  return { rows: s.total, valid, errors: s.errorCount };
+}
+
+async function baseline(): Promise<{ rows: number; valid: number; errors: number }> {
+  const { default: iconv } = await import('iconv-lite');
+  const { parse } = await import('csv-parse');
+  const { z } = await import('zod');
+  const PRI: Record<string, string> = {
+    urgent: 'urgent',
+    紧急: 'urgent',
+    high: 'high',
+    高: 'high',
+    normal: 'normal',
+    普通: 'normal',
+    中: 'normal',
+    low: 'low',
+    低: 'low',
+  };
+  const ST: Record<string, string> = {
+    pending: 'pending',
+    待受理: 'pending',
+    in_progress: 'in_progress',
+    处理中: 'in_progress',
+    awaiting_feedback: 'awaiting_feedback',
+    等待反馈: 'awaiting_feedback',
+    resolved: 'resolved',
+    已解决: 'resolved',
+    archived: 'archived',
+    已归档: 'archived',
+  };
+  const enumOf = (m: Record<string, string>) =>
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => v in m)
+      .transform((v) => m[v]!);
+  const opt = (max: number) =>
+    z
+      .string()
+      .trim()
+      .max(max)
+      .transform((v) => (v === '' ? undefined : v));
+  const noNul = (s: ReturnType<typeof z.string>) => s.refine((v: string) => !v.includes('\0'));
+  const Row = z.object({
+    工单编号: noNul(z.string().trim().min(1).max(128)),
+    标题: noNul(z.string().trim().min(1).max(200)),
+    描述: opt(10_000),
+    优先级: enumOf(PRI),
+    类型: opt(100),
+    状态: z.union([z.literal('').transform(() => undefined), enumOf(ST)]),
+    客户编号: opt(128),
+    处理人: opt(128),
+    创建时间: z
+      .string()
+      .trim()
+      .regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/)
+      .transform((v) => new Date(`${v.replace(' ', 'T')}+08:00`)),
+  });
+  const seen = new Set<string>();
+  let rows = 0;
+  let valid = 0;
+  let errors = 0;
+  const parser = createReadStream(FILE, { highWaterMark: 256 * 1024 })
+    .pipe(iconv.decodeStream('gbk'))
+    .pipe(parse({ columns: true, relax_column_count: true }));
+  for await (const rec of parser as AsyncIterable<Record<string, string>>) {
+    rows++;
+    const r = Row.safeParse(rec);
+    if (!r.success || seen.has(r.data.工单编号)) errors++;
+    else valid++;
+    if (r.success) seen.add(r.data.工单编号);
+  }
+  return { rows, valid, errors };
+}
+
+async function child(mode: 'ours' | 'baseline'): Promise<void> {
+  const t0 = performance.now();
+  const r = mode === 'ours' ? await ours() : await baseline();
+  const ms = performance.now() - t0;
+  process.stdout.write(`${JSON.stringify({ ...r, ms, hwm: vmHwmMb() })}\n`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(FILE)) {
+    const t = performance.now();
+    await generate();
+    console.log(
+      `generated ${FILE} (${(statSync(FILE).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+  } else console.log(`reusing ${FILE} (${(statSync(FILE).size / 1e6).toFixed(1)} MB)`);
+  const self = fileURLToPath(import.meta.url);
+  const results: Record<
+    string,
+    { rows: number; valid: number; errors: number; ms: number; hwm: number }
+  > = {};
+  for (const mode of ['ours', 'baseline'] as const) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, mode], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      cwd: fileURLToPath(new URL('../..', import.meta.url)), // where `tsx` resolves
+    });
+    if (r.status !== 0) {
+      console.error(r.stderr);
+      process.exit(1);
+    }
+    results[mode] = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  }
+  const table = Object.entries(results).map(([name, r]) => ({
+    pipeline: name === 'ours' ? 'validateImportStream' : 'iconv-lite + csv-parse + zod',
+    rows: r.rows,
+    valid: r.valid,
+    errors: r.errors,
+    seconds: +(r.ms / 1000).toFixed(2),
+    'rows/s': Math.round(r.rows / (r.ms / 1000)),
+    'peak RSS MB': Math.round(r.hwm),
+  }));
+  console.table(table);
+  const ratio =
+    results.ours!.rows / results.ours!.ms / (results.baseline!.rows / results.baseline!.ms);
+  console.log(
+    `speed-up: ${ratio.toFixed(2)}x (goal ≥ 2.5x); peak RSS ours ${Math.round(results.ours!.hwm)} MB (goal < 256 MB)`,
+  );
+  if (
+    results.ours!.rows !== results.baseline!.rows ||
+    results.ours!.valid !== results.baseline!.valid
+  )
+    console.log('WARNING: the two pipelines disagree on row or valid counts');
+}
+
+const mode = process.argv[2];
+if (mode === 'ours' || mode === 'baseline') await child(mode);
+else await main();
