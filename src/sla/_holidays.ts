@@ -39,12 +39,19 @@ export function compileRule(source: string): HolidayRule | string {
     return 'uses COUNT or INTERVAL, which need a DTSTART line to count from.';
   }
   const rule: HolidayRule = { source, options: { ...options, tzid: null }, anchored };
-  // Eight years cover every leap-year pattern but 400-year ones: a rule silent for that long is a typo.
-  const from = anchored ? Math.floor(options.dtstart!.getTime() / DAY_MS) : firstDayOfYear(2024);
-  let found = false;
-  const y0 = yearOf(from);
-  for (let y = y0; y < y0 + 8 && !found; y++) found = occurrencesInYear(rule, y).length > 0;
-  if (!found) return 'never matches a date (check BYMONTH / BYMONTHDAY / UNTIL).';
+  // Eight years cover every leap-year pattern but 400-year ones: a rule silent for that long is a
+  // typo. One call, because rrule walks to year 9999 on each call that finds nothing.
+  const from = anchored ? options.dtstart!.getTime() : Date.UTC(2024, 0, 1);
+  const probe = new RRule({
+    ...rule.options,
+    dtstart: new Date(from),
+    until: new Date(
+      Math.min(options.until?.getTime() ?? Number.POSITIVE_INFINITY, from + 8 * 366 * DAY_MS),
+    ),
+  });
+  if (probe.all((_d, i) => i < 1).length === 0) {
+    return 'never matches a date (check BYMONTH / BYMONTHDAY / UNTIL).';
+  }
   return rule;
 }
 
@@ -57,8 +64,13 @@ function toList(v: number | number[] | null | undefined): number[] {
 export function occurrencesInYear(rule: HolidayRule, year: number): number[] {
   const start = firstDayOfYear(year) * DAY_MS;
   const end = firstDayOfYear(year + 1) * DAY_MS;
-  const options = rule.anchored ? rule.options : { ...rule.options, dtstart: new Date(start) };
-  const r = new RRule(options);
+  // rrule keeps iterating up to year 9999 looking for a match unless UNTIL stops it.
+  const until = Math.min(rule.options.until?.getTime() ?? end, end - 1);
+  const r = new RRule({
+    ...rule.options,
+    ...(rule.anchored ? {} : { dtstart: new Date(start) }),
+    until: new Date(until),
+  });
   return r.between(new Date(start), new Date(end), true).flatMap((d) => {
     const t = d.getTime();
     return t < end ? [Math.floor(t / DAY_MS)] : [];

@@ -159,7 +159,9 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
       const f = checkDate(from, 'from', 'businessMinutesBetween');
       const t = checkDate(to, 'to', 'businessMinutesBetween');
       if (t === f) return 0;
-      return t > f ? betweenMs(f, t) / MINUTE_MS : -betweenMs(t, f) / MINUTE_MS;
+      if (t > f) return betweenMs(f, t) / MINUTE_MS;
+      const back = betweenMs(t, f);
+      return back === 0 ? 0 : -back / MINUTE_MS;
     },
     isOpen(at: Date): boolean {
       const t = checkDate(at, 'at', 'isOpen');

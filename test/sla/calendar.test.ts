@@ -155,6 +155,25 @@ describe('businessMinutesBetween', () => {
     expect(shanghai.businessMinutesBetween(a, b)).toBe(7 * 60 + 8 * 60 + 5 * 60);
     expect(shanghai.businessMinutesBetween(b, a)).toBe(-(7 * 60 + 8 * 60 + 5 * 60));
     expect(shanghai.businessMinutesBetween(a, a)).toBe(0);
+    // +0, not -0, when a reversed interval holds no business time.
+    expect(
+      Object.is(
+        shanghai.businessMinutesBetween(
+          d('2026-09-30T12:45:00+08:00'),
+          d('2026-09-30T12:15:00+08:00'),
+        ),
+        0,
+      ),
+    ).toBe(true);
+    expect(
+      Object.is(
+        shanghai.businessMinutesBetween(
+          d('2026-09-27T00:00:00+08:00'),
+          d('2026-09-26T00:00:00+08:00'),
+        ),
+        0,
+      ),
+    ).toBe(true);
   });
 
   it('is 0 across a closed stretch', () => {
