@@ -84,3 +84,15 @@ export function closest(input: string, allowed: readonly string[]): string | und
   }
   return best;
 }
+
+let lastMs = Number.NaN;
+let lastIso = '';
+/** `date.toISOString()`, memoised for the last instant seen (many commands share a millisecond). */
+export function toIso(date: Date): string {
+  const ms = date.getTime();
+  if (ms !== lastMs) {
+    lastIso = date.toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}

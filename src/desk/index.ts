@@ -12,8 +12,8 @@
  */
 import EventEmitter from 'eventemitter3';
 import type { z } from 'zod';
-import { deepFreeze, fingerprint, randomId, sameValue } from '../_internal/index';
-import type { AuditAction, AuditEntry } from '../audit/index';
+import { deepFreeze, fingerprint, randomId, sameValue, toIso } from '../_internal/index';
+import type { AuditAction, AuditActor, AuditEntry } from '../audit/index';
 import { type Clock, systemClock } from '../clock/index';
 import {
   ConflictError,
@@ -43,7 +43,9 @@ import {
 import { memoryStore } from '../store/memory';
 import type {
   Comment,
+  Commit,
   CommitOutcome,
+  IdempotencyRecord,
   SortField,
   StoreCursor,
   StoreFilter,
@@ -51,6 +53,7 @@ import type {
 } from '../store/port';
 import {
   issuesFromZod,
+  nextTicketVersion,
   PRIORITIES,
   type Priority,
   parseOrThrow,
@@ -385,7 +388,19 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
-  const auditActor = (a: Actor) => Object.freeze({ id: a.id, roles: Object.freeze([...a.roles]) });
+  // Actors are usually long-lived objects: reuse their frozen audit copy while id and roles match.
+  const actorCache = new WeakMap<Actor, AuditActor>();
+  const auditActor = (a: Actor): AuditActor => {
+    const hit = actorCache.get(a);
+    if (hit && hit.id === a.id && hit.roles.length === a.roles.length) {
+      let same = true;
+      for (let i = 0; i < a.roles.length; i++) if (hit.roles[i] !== a.roles[i]) same = false;
+      if (same) return hit;
+    }
+    const fresh = Object.freeze({ id: a.id, roles: Object.freeze([...a.roles]) });
+    actorCache.set(a, fresh);
+    return fresh;
+  };
 
   const makeAudit = (
     tenantId: string,
@@ -414,9 +429,8 @@ export function createTicketing<S extends string = DefaultStatus>(
     return Object.freeze(e);
   };
 
-  const emit = <E extends keyof TicketkitEvents<S>>(type: E, payload: TicketkitEvents<S>[E][0]) => {
-    if (emitter.listenerCount(type) === 0) return;
-    (emitter.emit as (t: E, p: unknown) => boolean)(type, payload);
+  const emitEvent = (payload: { type: keyof TicketkitEvents<S> } & Record<string, unknown>) => {
+    (emitter.emit as (t: string, p: unknown) => boolean)(payload.type, payload);
   };
 
   const safeListener =
@@ -447,21 +461,19 @@ export function createTicketing<S extends string = DefaultStatus>(
 
   const idemRecord = (
     tenantId: string,
-    ctx: CommandContext,
+    key: string,
     fp: string,
     response: unknown,
     now: Date,
-  ) =>
-    ctx.idempotencyKey === undefined
-      ? undefined
-      : deepFreeze({
-          tenantId,
-          key: ctx.idempotencyKey,
-          fingerprint: fp,
-          response: response as Ticket,
-          createdAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + ttl).toISOString(),
-        });
+  ): IdempotencyRecord =>
+    deepFreeze({
+      tenantId,
+      key,
+      fingerprint: fp,
+      response,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttl).toISOString(),
+    });
 
   const loadOrThrow = async (tenantId: string, id: string): Promise<Ticket<S>> => {
     if (typeof id !== 'string' || id.length === 0) {
@@ -489,39 +501,80 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
+  /** What a command plans to do; `change` commits it and emits the event. */
   interface Planned<R> {
     ticket: Ticket<S>;
     action: AuditAction;
     changes: Record<string, { from: unknown; to: unknown }>;
     meta?: Record<string, unknown>;
     comments?: Comment[];
-    result: (t: Ticket<S>) => R;
-    emit: (
-      t: Ticket<S>,
-      base: {
-        tenantId: string;
-        ticketId: string;
-        actor: ReturnType<typeof auditActor>;
-        at: string;
-      },
-    ) => void;
+    /** What the command returns (the ticket when omitted). */
+    result?: R;
+    /**
+     * The event to emit after the commit, built by the plan with every field: the base fields
+     * (tenantId, ticketId, actor, at, ticket) are filled in by `change` once the commit is
+     * stored. One object shape per event type keeps this fast.
+     */
+    event: EventDraft;
   }
+  type EventDraft = {
+    type: keyof TicketkitEvents<S>;
+    tenantId: string;
+    ticketId: string;
+    actor: AuditActor | null;
+    at: string;
+    ticket: Ticket<S> | null;
+  } & Record<string, unknown>;
+  const draftEvent = (type: keyof TicketkitEvents<S>) => ({
+    type,
+    tenantId: '',
+    ticketId: '',
+    actor: null,
+    at: '',
+    ticket: null,
+  });
+  type Plan<A, R> = (
+    current: Ticket<S>,
+    now: Date,
+    actor: Actor,
+    arg: A,
+  ) => Planned<R> | { noop: R };
 
-  /** The shared path of every command on an existing ticket. */
-  const change = async <R>(
+  const storeFailure = (operation: string, e: unknown) =>
+    isTicketkitError(e) ? e : new StoreError({ adapter: store.name, operation, cause: e });
+
+  /**
+   * The shared path of every command on an existing ticket. Plans are functions defined once
+   * (not closures per call) and store calls are inlined: this is the hot path.
+   */
+  const change = async <A, R>(
     command: string,
     id: string,
     rawCtx: CommandContext,
-    input: unknown,
-    plan: (current: Ticket<S>, now: Date, actor: Actor) => Planned<R> | { noop: R },
+    arg: A,
+    plan: Plan<A, R>,
   ): Promise<R> => {
     const ctx = checkCommandContext(rawCtx);
     const tenantId = tenantOf(ctx);
-    const fp = ctx.idempotencyKey === undefined ? '' : fingerprint([command, id, input]);
-    const replay = await idempotent<R>(tenantId, ctx, fp);
-    if (replay.hit) return replay.value;
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new ValidationError([
+        { code: 'invalid_type', path: ['id'], message: 'ticket id must be a non-empty string' },
+      ]);
+    }
+    let fp = '';
+    if (ctx.idempotencyKey !== undefined) {
+      fp = fingerprint([command, id, arg]);
+      const replay = await idempotent<R>(tenantId, ctx, fp);
+      if (replay.hit) return replay.value;
+    }
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      const current = await loadOrThrow(tenantId, id);
+      let current: Ticket<S> | null;
+      try {
+        current = (await store.getTicket(tenantId, id)) as Ticket<S> | null;
+      } catch (e) {
+        throw storeFailure('getTicket', e);
+      }
+      if (!current) throw new NotFoundError({ entity: 'ticket', id });
       if (ctx.expectedVersion !== undefined && current.version !== ctx.expectedVersion) {
         throw new ConflictError({
           ticketId: id,
@@ -530,7 +583,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         });
       }
       const now = clock.now();
-      const planned = plan(current, now, ctx.actor);
+      const planned = plan(current, now, ctx.actor, arg);
       if ('noop' in planned) return planned.noop;
       const next = planned.ticket;
       const audit = makeAudit(
@@ -542,21 +595,40 @@ export function createTicketing<S extends string = DefaultStatus>(
         ctx.request,
         planned.meta,
       );
-      const result = planned.result(next);
-      const idem = idemRecord(tenantId, ctx, fp, result, now);
-      const outcome: CommitOutcome = await wrap('commit', () =>
-        store.commit({
+      const result = (planned.result === undefined ? next : planned.result) as R;
+      const commit: Commit = {
+        tenantId,
+        ticket: next,
+        expectedVersion: current.version,
+        audit: [audit],
+        now: next.updatedAt,
+      };
+      if (planned.comments) (commit as { comments?: Comment[] }).comments = planned.comments;
+      if (fp) {
+        (commit as { idempotency?: IdempotencyRecord }).idempotency = idemRecord(
           tenantId,
-          ticket: next,
-          expectedVersion: current.version,
-          audit: [audit],
-          ...(planned.comments ? { comments: planned.comments } : {}),
-          ...(idem ? { idempotency: idem } : {}),
-          now: now.toISOString(),
-        }),
-      );
+          ctx.idempotencyKey!,
+          fp,
+          result,
+          now,
+        );
+      }
+      let outcome: CommitOutcome;
+      try {
+        outcome = await store.commit(commit);
+      } catch (e) {
+        throw storeFailure('commit', e);
+      }
       if (outcome.ok) {
-        planned.emit(next, { tenantId, ticketId: next.id, actor: audit.actor, at: next.updatedAt });
+        const event = planned.event;
+        if (emitter.listenerCount(event.type) > 0) {
+          event.tenantId = tenantId;
+          event.ticketId = next.id;
+          event.actor = audit.actor;
+          event.at = next.updatedAt;
+          event.ticket = next;
+          emitEvent(event);
+        }
         return result;
       }
       switch (outcome.reason) {
@@ -590,6 +662,177 @@ export function createTicketing<S extends string = DefaultStatus>(
       expectedVersion: latest.version - 1,
       actualVersion: latest.version,
     });
+  };
+
+  // ---- plans: pure functions from (ticket, now, actor, input) to the change --------------
+
+  const planUpdate: Plan<TicketPatch, Ticket<S>> = (current, now, actor, patch) => {
+    const input = parseOrThrow(TicketPatchSchema, patch, 'Invalid ticket update');
+    assertChangeable(current, 'be updated');
+    const next: Record<string, unknown> = { ...current };
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [field, raw] of Object.entries(input)) {
+      if (raw === undefined) continue;
+      let value: unknown = raw;
+      if (field === 'custom') {
+        const merged: Record<string, unknown> = { ...current.custom };
+        for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        value = parseCustom(merged, ['custom']);
+      } else if (field === 'externalRefs' && raw === null) value = {};
+      if (!sameValue(current[field as keyof Ticket], value)) {
+        changes[field] = { from: current[field as keyof Ticket], to: value };
+        next[field] = value;
+      }
+    }
+    const changedPatch = Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to]));
+    authorize({ actor, action: 'update', ticket: current, patch: changedPatch });
+    if (Object.keys(changes).length === 0) return { noop: current };
+    next.updatedAt = toIso(now);
+    next.version = current.version + 1;
+    return {
+      ticket: deepFreeze(next) as Ticket<S>,
+      action: 'update',
+      changes,
+      event: { ...draftEvent('ticket.updated'), changes },
+    };
+  };
+
+  const planAssign: Plan<string | null, Ticket<S>> = (current, now, actor, assignee) => {
+    if (
+      assignee !== null &&
+      (typeof assignee !== 'string' ||
+        assignee.length === 0 ||
+        assignee.length > TICKET_LIMITS.shortText)
+    ) {
+      throw new ValidationError(
+        [
+          {
+            code: 'invalid_type',
+            path: ['assignee'],
+            message: 'must be a non-empty actor id (max 128 characters) or null to unassign',
+          },
+        ],
+        { context: 'Invalid assignment' },
+      );
+    }
+    assertChangeable(current, 'be assigned');
+    authorize({ actor, action: 'assign', ticket: current, assignee });
+    if (current.assignee === assignee) return { noop: current };
+    const from = current.assignee;
+    return {
+      ticket: nextTicketVersion(current, toIso(now), current.status, assignee, current.reopenCount),
+      action: 'assign',
+      changes: { assignee: { from, to: assignee } },
+      event: { ...draftEvent('ticket.assigned'), from, to: assignee },
+    };
+  };
+
+  const planTransition: Plan<S, Ticket<S>> = (current, now, actor, to) => {
+    const known = workflow.hasState(to);
+    const move = known ? workflow.move(current.status, to) : undefined;
+    authorize({
+      actor,
+      action: 'transition',
+      ticket: current,
+      to,
+      ...(known ? { toKind: workflow.kindOf(to) } : {}),
+      reopen: move?.reopen === true,
+    });
+    const r = pureTransition(workflow, current, to, { actor, now });
+    if (!r.ok) throw r.error;
+    const planned: Planned<Ticket<S>> = {
+      ticket: r.ticket,
+      action: 'transition',
+      changes: r.changes as Record<string, { from: unknown; to: unknown }>,
+      event: {
+        type: 'ticket.transitioned',
+        tenantId: '',
+        ticketId: '',
+        actor: null,
+        at: '',
+        ticket: null,
+        from: current.status,
+        to,
+        reopen: r.move.reopen,
+      },
+    };
+    if (r.move.guard) planned.meta = { guard: r.move.guard.name };
+    return planned;
+  };
+
+  const planComment: Plan<CommentInput, CommentResult<S>> = (current, now, actor, input) => {
+    const issues: ValidationIssue[] = [];
+    const body = input?.body;
+    if (typeof body !== 'string' || body.trim().length === 0) {
+      issues.push({
+        code: 'required',
+        path: ['body'],
+        message: 'body is required; write the comment text',
+      });
+    } else if (body.length > COMMENT_MAX) {
+      issues.push({
+        code: 'too_long',
+        path: ['body'],
+        message: `body must be at most ${COMMENT_MAX} characters`,
+      });
+    } else if (body.includes('\u0000')) {
+      issues.push({
+        code: 'invalid_value',
+        path: ['body'],
+        message: 'body must not contain the NUL character (U+0000)',
+      });
+    }
+    const visibility = input?.visibility ?? 'public';
+    if (visibility !== 'public' && visibility !== 'internal') {
+      issues.push({
+        code: 'invalid_enum',
+        path: ['visibility'],
+        message: 'must be "public" or "internal"',
+      });
+    }
+    for (const k of Object.keys(input ?? {})) {
+      if (k !== 'body' && k !== 'visibility') {
+        issues.push({
+          code: 'unknown_field',
+          path: [k],
+          message: `"${k}" is not a comment field; remove it`,
+        });
+      }
+    }
+    if (issues.length) throw new ValidationError(issues, { context: 'Invalid comment' });
+    assertChangeable(current, 'receive comments');
+    authorize({ actor, action: 'comment', ticket: current, visibility });
+    const at = toIso(now);
+    const mentions = [...new Set([...(body as string).matchAll(MENTION)].map((m) => m[1]!))];
+    const comment: Comment = deepFreeze({
+      id: generateId('comment'),
+      tenantId: current.tenantId,
+      ticketId: current.id,
+      author: actor.id,
+      body: body as string,
+      visibility,
+      mentions,
+      createdAt: at,
+    });
+    const ticket = nextTicketVersion(
+      current,
+      at,
+      current.status,
+      current.assignee,
+      current.reopenCount,
+    );
+    return {
+      ticket,
+      action: 'comment',
+      changes: {},
+      meta: { commentId: comment.id, visibility },
+      comments: [comment],
+      result: { comment, ticket },
+      event: { ...draftEvent('ticket.commented'), comment },
+    };
   };
 
   const parseCustom = (value: Record<string, unknown>, path: string[]) => {
@@ -632,7 +875,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         }
       }
       const now = clock.now();
-      const at = now.toISOString();
+      const at = toIso(now);
       const ticket = deepFreeze({
         id: generateId('ticket'),
         tenantId,
@@ -669,7 +912,10 @@ export function createTicketing<S extends string = DefaultStatus>(
         changes[k] = { from: null, to: v };
       }
       const audit = makeAudit(tenantId, ticket, ctx.actor, 'create', changes, ctx.request);
-      const idem = idemRecord(tenantId, ctx, fp, ticket, now);
+      const idem =
+        ctx.idempotencyKey === undefined
+          ? undefined
+          : idemRecord(tenantId, ctx.idempotencyKey, fp, ticket, now);
       const outcome = await wrap('commit', () =>
         store.commit({
           tenantId,
@@ -693,7 +939,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           message: `could not insert ticket ${ticket.id} (${outcome.reason}); is generateId returning duplicates?`,
         });
       }
-      emit('ticket.created', {
+      emitEvent({
         type: 'ticket.created',
         tenantId,
         ticketId: ticket.id,
@@ -828,190 +1074,19 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
 
     update(id, patch, ctx) {
-      return change<Ticket<S>>('update', id, ctx, patch, (current, now, actor) => {
-        const input = parseOrThrow(TicketPatchSchema, patch, 'Invalid ticket update');
-        assertChangeable(current, 'be updated');
-        const next: Record<string, unknown> = { ...current };
-        const changes: Record<string, { from: unknown; to: unknown }> = {};
-        for (const [field, raw] of Object.entries(input)) {
-          if (raw === undefined) continue;
-          let value: unknown = raw;
-          if (field === 'custom') {
-            const merged: Record<string, unknown> = { ...current.custom };
-            for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-              if (v === null) delete merged[k];
-              else merged[k] = v;
-            }
-            value = parseCustom(merged, ['custom']);
-          } else if (field === 'externalRefs' && raw === null) value = {};
-          if (!sameValue(current[field as keyof Ticket], value)) {
-            changes[field] = { from: current[field as keyof Ticket], to: value };
-            next[field] = value;
-          }
-        }
-        const changedPatch = Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to]));
-        authorize({ actor, action: 'update', ticket: current, patch: changedPatch });
-        if (Object.keys(changes).length === 0) return { noop: current };
-        next.updatedAt = now.toISOString();
-        next.version = current.version + 1;
-        const ticket = deepFreeze(next) as Ticket<S>;
-        return {
-          ticket,
-          action: 'update',
-          changes,
-          result: (t) => t,
-          emit: (t, base) =>
-            emit('ticket.updated', { type: 'ticket.updated', ...base, ticket: t, changes }),
-        };
-      });
+      return change('update', id, ctx, patch, planUpdate);
     },
 
     assign(id, assignee, ctx) {
-      return change<Ticket<S>>('assign', id, ctx, assignee, (current, now, actor) => {
-        if (
-          assignee !== null &&
-          (typeof assignee !== 'string' ||
-            assignee.length === 0 ||
-            assignee.length > TICKET_LIMITS.shortText)
-        ) {
-          throw new ValidationError(
-            [
-              {
-                code: 'invalid_type',
-                path: ['assignee'],
-                message: 'must be a non-empty actor id (max 128 characters) or null to unassign',
-              },
-            ],
-            { context: 'Invalid assignment' },
-          );
-        }
-        assertChangeable(current, 'be assigned');
-        authorize({ actor, action: 'assign', ticket: current, assignee });
-        if (current.assignee === assignee) return { noop: current };
-        const ticket = Object.freeze({
-          ...current,
-          assignee,
-          updatedAt: now.toISOString(),
-          version: current.version + 1,
-        });
-        const from = current.assignee;
-        return {
-          ticket,
-          action: 'assign',
-          changes: { assignee: { from, to: assignee } },
-          result: (t) => t,
-          emit: (t, base) =>
-            emit('ticket.assigned', {
-              type: 'ticket.assigned',
-              ...base,
-              ticket: t,
-              from,
-              to: assignee,
-            }),
-        };
-      });
+      return change('assign', id, ctx, assignee, planAssign);
     },
 
     transition(id, to, ctx) {
-      return change<Ticket<S>>('transition', id, ctx, to, (current, now, actor) => {
-        const move = workflow.hasState(to) ? workflow.move(current.status, to) : undefined;
-        authorize({
-          actor,
-          action: 'transition',
-          ticket: current,
-          to,
-          ...(workflow.hasState(to) ? { toKind: workflow.kindOf(to) } : {}),
-          reopen: move?.reopen === true,
-        });
-        const r = pureTransition(workflow, current, to, { actor, now });
-        if (!r.ok) throw r.error;
-        const from = current.status;
-        return {
-          ticket: r.ticket,
-          action: 'transition',
-          changes: { ...r.changes },
-          ...(r.move.guard ? { meta: { guard: r.move.guard.name } } : {}),
-          result: (t) => t,
-          emit: (t, base) =>
-            emit('ticket.transitioned', {
-              type: 'ticket.transitioned',
-              ...base,
-              ticket: t,
-              from,
-              to,
-              reopen: r.move.reopen,
-            }),
-        };
-      });
+      return change('transition', id, ctx, to, planTransition);
     },
 
     comment(id, input, ctx) {
-      return change<CommentResult<S>>('comment', id, ctx, input, (current, now, actor) => {
-        const issues: ValidationIssue[] = [];
-        const body = input?.body;
-        if (typeof body !== 'string' || body.trim().length === 0) {
-          issues.push({
-            code: 'required',
-            path: ['body'],
-            message: 'body is required; write the comment text',
-          });
-        } else if (body.length > COMMENT_MAX) {
-          issues.push({
-            code: 'too_long',
-            path: ['body'],
-            message: `body must be at most ${COMMENT_MAX} characters`,
-          });
-        } else if (body.includes('\u0000')) {
-          issues.push({
-            code: 'invalid_value',
-            path: ['body'],
-            message: 'body must not contain the NUL character (U+0000)',
-          });
-        }
-        const visibility = input?.visibility ?? 'public';
-        if (visibility !== 'public' && visibility !== 'internal') {
-          issues.push({
-            code: 'invalid_enum',
-            path: ['visibility'],
-            message: 'must be "public" or "internal"',
-          });
-        }
-        for (const k of Object.keys(input ?? {})) {
-          if (k !== 'body' && k !== 'visibility') {
-            issues.push({
-              code: 'unknown_field',
-              path: [k],
-              message: `"${k}" is not a comment field; remove it`,
-            });
-          }
-        }
-        if (issues.length) throw new ValidationError(issues, { context: 'Invalid comment' });
-        assertChangeable(current, 'receive comments');
-        authorize({ actor, action: 'comment', ticket: current, visibility });
-        const at = now.toISOString();
-        const mentions = [...new Set([...(body as string).matchAll(MENTION)].map((m) => m[1]!))];
-        const comment: Comment = deepFreeze({
-          id: generateId('comment'),
-          tenantId: current.tenantId,
-          ticketId: current.id,
-          author: actor.id,
-          body: body as string,
-          visibility,
-          mentions,
-          createdAt: at,
-        });
-        const ticket = Object.freeze({ ...current, updatedAt: at, version: current.version + 1 });
-        return {
-          ticket,
-          action: 'comment',
-          changes: {},
-          meta: { commentId: comment.id, visibility },
-          comments: [comment],
-          result: (t) => ({ comment, ticket: t }),
-          emit: (t, base) =>
-            emit('ticket.commented', { type: 'ticket.commented', ...base, ticket: t, comment }),
-        };
-      });
+      return change('comment', id, ctx, input, planComment);
     },
 
     async comments(id, ctx) {

@@ -8,8 +8,9 @@
  *
  * @module state-machine
  */
+import { toIso } from '../_internal/index';
 import { TransitionError, ValidationError, type ValidationIssue } from '../errors/index';
-import type { Ticket } from '../ticket/index';
+import { nextTicketVersion, type Ticket } from '../ticket/index';
 
 /**
  * What a state means to the rest of the system: `open` (work to do; counts towards an agent's
@@ -367,20 +368,14 @@ export function transition<S extends string>(
       };
     }
   }
-  const at = ctx.now.toISOString();
+  const at = toIso(ctx.now);
   const changes: Record<string, { from: unknown; to: unknown }> = { status: { from, to } };
   let reopenCount = ticket.reopenCount;
   if (move.reopen) {
     reopenCount += 1;
     changes.reopenCount = { from: ticket.reopenCount, to: reopenCount };
   }
-  const next = Object.freeze({
-    ...ticket,
-    status: to,
-    reopenCount,
-    updatedAt: at,
-    version: ticket.version + 1,
-  });
+  const next = nextTicketVersion(ticket, at, to, ticket.assignee, reopenCount);
   return { ok: true, ticket: next, move, changes };
 }
 

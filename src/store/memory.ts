@@ -161,11 +161,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       // All checks passed: write everything.
       t.tickets.set(c.ticket.id, c.ticket);
       const audit = t.audit.get(c.ticket.id);
-      if (audit) audit.push(...c.audit);
+      if (audit) for (const e of c.audit) audit.push(e);
       else t.audit.set(c.ticket.id, [...c.audit]);
       if (c.comments?.length) {
         const list = t.comments.get(c.ticket.id);
-        if (list) list.push(...c.comments);
+        if (list) for (const cm of c.comments) list.push(cm);
         else t.comments.set(c.ticket.id, [...c.comments]);
       }
       if (c.idempotency) t.idempotency.set(c.idempotency.key, c.idempotency);

@@ -312,3 +312,41 @@ export function parseOrThrow<T extends z.ZodType>(
   if (r.success) return r.data;
   throw new ValidationError(issuesFromZod(r.error), { context });
 }
+
+/**
+ * The next version of a ticket with a new status, assignee and reopen count, built as one
+ * object literal (no spread): this runs on every transition.
+ *
+ * @internal
+ */
+export function nextTicketVersion<S extends string>(
+  t: Ticket<S>,
+  at: string,
+  status: S,
+  assignee: string | null,
+  reopenCount: number,
+): Ticket<S> {
+  return Object.freeze({
+    id: t.id,
+    tenantId: t.tenantId,
+    title: t.title,
+    description: t.description,
+    priority: t.priority,
+    risk: t.risk,
+    category: t.category,
+    tags: t.tags,
+    channel: t.channel,
+    requester: t.requester,
+    assignee,
+    team: t.team,
+    status,
+    parentId: t.parentId,
+    externalRefs: t.externalRefs,
+    location: t.location,
+    custom: t.custom,
+    createdAt: t.createdAt,
+    updatedAt: at,
+    version: t.version + 1,
+    reopenCount,
+  });
+}
