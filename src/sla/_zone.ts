@@ -119,8 +119,17 @@ export class ZoneTable {
   }
 
   /** UTC offset (ms) in force at instant `t`. */
+  private lastIndex = Number.NaN;
+  private lastBlock: Block | undefined;
+
   offsetAt(t: number): number {
-    const b = this.block(Math.floor(t / BLOCK_MS));
+    const index = Math.floor(t / BLOCK_MS);
+    let b = this.lastBlock;
+    if (index !== this.lastIndex || !b) {
+      b = this.block(index);
+      this.lastIndex = index;
+      this.lastBlock = b;
+    }
     let o = b.offset0;
     for (let i = 0; i < b.at.length; i++) {
       if (t < b.at[i]!) break;

@@ -45,8 +45,8 @@ const hhmm = (slot: number) =>
 /** 0–2 ranges of 15-minute slots, sometimes a whole day or a span over the usual 01:00–04:00 shift. */
 const rangesArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant<string[]>([]) },
-  { weight: 1, arbitrary: fc.constant(['00:00-24:00']) },
-  { weight: 1, arbitrary: fc.constant(['01:00-04:00', '09:00-17:00']) },
+  { weight: 1, arbitrary: fc.constant<string[]>(['00:00-24:00']) },
+  { weight: 1, arbitrary: fc.constant<string[]>(['01:00-04:00', '09:00-17:00']) },
   {
     weight: 4,
     arbitrary: fc
