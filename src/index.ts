@@ -30,12 +30,40 @@ export {
   type CommentResult,
   createTicketing,
   type Desk,
+  type DeskSla,
   type ListQuery,
   type Page,
   type ReadContext,
   type RequestInfo,
+  type SlaBoard,
+  type SlaBoardOptions,
+  type SlaBoardRow,
   type TicketingOptions,
 } from './desk/index';
+// --- dispatch (owned by the dispatch work; edit only this section) ---
+export {
+  type Agent,
+  type AgentCalendar,
+  type AgentPool,
+  type AssignmentPlan,
+  type BatchOptions,
+  type CustomFactor,
+  createDispatcher,
+  type Dispatcher,
+  type DispatcherOptions,
+  type DispatchJob,
+  type DispatchPriority,
+  type DispatchWeights,
+  type ExcludedAgent,
+  type ExclusionReason,
+  type GeoPoint,
+  type JobAssignment,
+  type PooledAgentState,
+  type RankedCandidate,
+  type RankOptions,
+  type RankResult,
+  type ScoreBreakdown,
+} from './dispatch/index';
 // --- errors ---
 export {
   ConflictError,
@@ -55,6 +83,10 @@ export {
 // --- events ---
 export {
   type BaseEvent,
+  type SlaBreachedEvent,
+  type SlaEscalatedEvent,
+  type SlaMetEvent,
+  type SlaWarningEvent,
   TICKETKIT_EVENT_TYPES,
   type TicketAssignedEvent,
   type TicketCommentedEvent,
@@ -64,6 +96,41 @@ export {
   type TicketTransitionedEvent,
   type TicketUpdatedEvent,
 } from './events/index';
+// --- import (owned by the import work; edit only this section) ---
+export {
+  type ColumnSpec,
+  type CsvColumn,
+  type CsvWriteOptions,
+  type DateOrder,
+  DEFAULT_PRIORITIES,
+  DEFAULT_STATUSES,
+  DEFAULT_TICKET_COLUMNS,
+  type EnumSpec,
+  type ErrorReportOptions,
+  errorReportCsv,
+  exportTemplate,
+  type ImportBatch,
+  type ImportColumnMapping,
+  type ImportEncoding,
+  type ImportedTicketRow,
+  type ImportInput,
+  type ImportIssue,
+  type ImportIssueCode,
+  type ImportIteration,
+  type ImportProgress,
+  type ImportReport,
+  type ImportStreamOptions,
+  type ImportSummary,
+  iterateImport,
+  type LocalTimePolicy,
+  neutralizeCsvCell,
+  type TemplateOptions,
+  toCsv,
+  type ValidateImportOptions,
+  type ValidateImportStreamOptions,
+  validateImport,
+  validateImportStream,
+} from './import/index';
 // --- permissions ---
 export {
   ACTIONS,
@@ -78,6 +145,39 @@ export {
   ROLES,
   type Role,
 } from './permissions/index';
+// --- sla ---
+export {
+  type BusinessCalendar,
+  type BusinessDuration,
+  type BusinessDurationOptions,
+  type CalendarSpec,
+  calendar24x7,
+  createCalendar,
+  defineSlaPolicy,
+  deriveSla,
+  dueFirings,
+  type EscalationAction,
+  type EscalationRule,
+  memoryScheduler,
+  nextDueAt,
+  parseBusinessDuration,
+  type ScheduledTicket,
+  SLA_METRICS,
+  type SlaCause,
+  type SlaClock,
+  type SlaClockView,
+  type SlaFiring,
+  type SlaMatch,
+  type SlaMetric,
+  type SlaPolicy,
+  type SlaPolicySpec,
+  type SlaScheduler,
+  type SlaState,
+  type SlaTarget,
+  type SlaWorkflowFacts,
+  viewClock,
+  type WeekdayKey,
+} from './sla/index';
 // --- state machine ---
 export {
   type DefaultStatus,
@@ -97,7 +197,6 @@ export {
   type WorkflowSpec,
   workflowToMermaid,
 } from './state-machine/index';
-
 // --- store ---
 export {
   type Comment,
@@ -139,75 +238,3 @@ export {
   TicketPatchSchema,
   TicketSchema,
 } from './ticket/index';
-
-// --- sla (owned by the SLA work; edit only this section) ---
-export {
-  type BusinessCalendar,
-  type BusinessDurationOptions,
-  type CalendarSpec,
-  calendar24x7,
-  createCalendar,
-  parseBusinessDuration,
-  type WeekdayKey,
-} from './sla/index';
-
-// --- dispatch (owned by the dispatch work; edit only this section) ---
-export {
-  type Agent,
-  type AgentCalendar,
-  type AgentPool,
-  type AssignmentPlan,
-  type BatchOptions,
-  type CustomFactor,
-  createDispatcher,
-  type Dispatcher,
-  type DispatcherOptions,
-  type DispatchJob,
-  type DispatchPriority,
-  type DispatchWeights,
-  type ExcludedAgent,
-  type ExclusionReason,
-  type GeoPoint,
-  type JobAssignment,
-  type PooledAgentState,
-  type RankedCandidate,
-  type RankOptions,
-  type RankResult,
-  type ScoreBreakdown,
-} from './dispatch/index';
-
-// --- import (owned by the import work; edit only this section) ---
-export {
-  type ColumnSpec,
-  type CsvColumn,
-  type CsvWriteOptions,
-  DEFAULT_PRIORITIES,
-  DEFAULT_STATUSES,
-  DEFAULT_TICKET_COLUMNS,
-  type DateOrder,
-  type EnumSpec,
-  type ErrorReportOptions,
-  errorReportCsv,
-  exportTemplate,
-  type ImportBatch,
-  type ImportColumnMapping,
-  type ImportedTicketRow,
-  type ImportEncoding,
-  type ImportInput,
-  type ImportIssue,
-  type ImportIssueCode,
-  type ImportIteration,
-  type ImportProgress,
-  type ImportReport,
-  type ImportStreamOptions,
-  type ImportSummary,
-  iterateImport,
-  type LocalTimePolicy,
-  neutralizeCsvCell,
-  type TemplateOptions,
-  toCsv,
-  type ValidateImportOptions,
-  type ValidateImportStreamOptions,
-  validateImport,
-  validateImportStream,
-} from './import/index';

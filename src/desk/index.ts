@@ -14,7 +14,7 @@ import EventEmitter from 'eventemitter3';
 import type { z } from 'zod';
 import { deepFreeze, fingerprint, randomId, sameValue, toIso } from '../_internal/index';
 import type { AuditAction, AuditActor, AuditEntry } from '../audit/index';
-import { type Clock, systemClock } from '../clock/index';
+import { type Clock, systemClock, type TimerId } from '../clock/index';
 import {
   ConflictError,
   IdempotencyConflictError,
@@ -34,6 +34,9 @@ import {
   type Policy,
   type PolicyContext,
 } from '../permissions/index';
+import { deriveSla, dueFirings, nextDueAt, type SlaClockView, viewClock } from '../sla/clocks';
+import type { EscalationRule, SlaMetric, SlaPolicy } from '../sla/policy';
+import { memoryScheduler, type SlaScheduler } from '../sla/scheduler';
 import {
   type DefaultStatus,
   defaultWorkflow,
@@ -116,6 +119,22 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
   idempotencyTtlMs?: number;
   /** Id generator for tickets and comments (inject a seeded one for reproducible runs). */
   generateId?: (kind: 'ticket' | 'comment') => string;
+  /** SLA policies and how their timers run. Without policies, tickets carry no clocks. */
+  sla?: {
+    /** Checked in order; the first policy matching a ticket applies. */
+    policies: readonly SlaPolicy[];
+    /** Where due instants are kept. @default memoryScheduler() */
+    scheduler?: SlaScheduler;
+    /**
+     * Process due thresholds on the injected clock's timers. Turn off to drive processing
+     * yourself with `desk.sla.tick()` (simulations, tests). @default true
+     */
+    autoTick?: boolean;
+    /** Max tickets processed per tick, so a backlog never storms. @default 100 */
+    batchSize?: number;
+    /** Picks the new assignee for `{ reassign: 'dispatch' }` escalations. */
+    reassign?: (ticket: Ticket, rule: EscalationRule) => string | null | Promise<string | null>;
+  };
   /** Called when an event listener throws; the command itself has already succeeded. */
   onListenerError?: (error: unknown, event: TicketkitEvent<S>) => void;
 }
@@ -174,12 +193,72 @@ export interface CanOptions<S extends string = string> {
   draft?: Readonly<Record<string, unknown>>;
 }
 
+/** A row of the SLA board: an open ticket and its clocks at the board's instant. */
+export interface SlaBoardRow<S extends string = string> {
+  readonly ticket: Ticket<S>;
+  /** `breached` (a clock passed its target), `at_risk` (past `atRiskAt`), `paused`, or `ok`. */
+  readonly state: 'ok' | 'at_risk' | 'breached' | 'paused';
+  /** When the first counting clock breaches (or breached); null if none is counting. */
+  readonly nextDueAt: string | null;
+  readonly clocks: readonly SlaClockView[];
+}
+
+/** The SLA countdown board: open tickets ordered by what breaches first. */
+export interface SlaBoard<S extends string = string> {
+  /** The instant the board was computed for (ISO). */
+  readonly at: string;
+  readonly counts: {
+    readonly open: number;
+    readonly atRisk: number;
+    readonly breached: number;
+    readonly paused: number;
+  };
+  readonly rows: readonly SlaBoardRow<S>[];
+}
+
+/** Options of {@link DeskSla.board}. */
+export interface SlaBoardOptions {
+  /** Compute the board at this instant. @default clock.now() */
+  now?: Date;
+  /** Only tickets this actor may read (and in the actor's tenant). */
+  actor?: Actor;
+  tenantId?: string;
+  team?: string;
+  priority?: Priority;
+  /** Max rows. */
+  limit?: number;
+  /** Share of a target from which a running clock counts as at risk. @default 0.75 */
+  atRiskAt?: number;
+}
+
+/** SLA operations of a desk (`desk.sla`). */
+export interface DeskSla<S extends string = string> {
+  /** The policies in force. */
+  readonly policies: readonly SlaPolicy[];
+  /**
+   * Fires every threshold due at `now` (default: the clock's now): warnings, breaches and
+   * escalations, each exactly once. Returns the number of tickets processed (at most
+   * `batchSize`). With `autoTick` (the default) the desk calls this on the clock's timers.
+   */
+  tick(now?: Date): Promise<number>;
+  /** Resolves when the automatic ticks started so far have finished. */
+  idle(): Promise<void>;
+  /** A ticket's clocks as seen at `now`. */
+  view(ticket: Ticket<S>, now?: Date): SlaClockView[];
+  /** Number of tickets with a scheduled threshold. */
+  scheduled(): number;
+  /** Open tickets with each clock's remaining time, ordered by what breaches first. */
+  board(options?: SlaBoardOptions): Promise<SlaBoard<S>>;
+}
+
 /** The ticket desk: every command an app needs. Create one with {@link createTicketing}. */
 export interface Desk<S extends string = DefaultStatus> {
   readonly workflow: Workflow<S>;
   readonly policy: Policy;
   readonly clock: Clock;
   readonly store: TicketStore;
+  /** SLA clocks, timers and the countdown board. */
+  readonly sla: DeskSla<S>;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -585,13 +664,28 @@ export function createTicketing<S extends string = DefaultStatus>(
       const now = clock.now();
       const planned = plan(current, now, ctx.actor, arg);
       if ('noop' in planned) return planned.noop;
-      const next = planned.ticket;
+      let next = planned.ticket;
+      let changes = planned.changes;
+      if (slaOn) {
+        const state = deriveSla(slaPolicies, slaFacts, current, next, now, {
+          action: planned.action,
+          staff: isStaff(ctx.actor, current),
+          ...(planned.meta?.visibility ? { visibility: planned.meta.visibility as 'public' } : {}),
+        });
+        if (!sameValue(state, current.sla)) {
+          next = Object.freeze({ ...next, sla: deepFreeze(state) });
+          changes = { ...changes, sla: { from: current.sla, to: state } };
+          if (planned.result !== undefined && 'ticket' in (planned.result as object)) {
+            planned.result = { ...(planned.result as object), ticket: next } as R;
+          }
+        }
+      }
       const audit = makeAudit(
         tenantId,
         next,
         ctx.actor,
         planned.action,
-        planned.changes,
+        changes,
         ctx.request,
         planned.meta,
       );
@@ -629,6 +723,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           event.ticket = next;
           emitEvent(event);
         }
+        if (slaOn) afterSlaCommit(current, next, audit.actor);
         return result;
       }
       switch (outcome.reason) {
@@ -842,6 +937,294 @@ export function createTicketing<S extends string = DefaultStatus>(
     throw new ValidationError(issuesFromZod(r.error, path), { context: 'Invalid custom fields' });
   };
 
+  // ---- SLA -----------------------------------------------------------------------------
+
+  const slaPolicies = options.sla?.policies ?? [];
+  const slaOn = slaPolicies.length > 0;
+  const scheduler = options.sla?.scheduler ?? memoryScheduler();
+  const autoTick = options.sla?.autoTick ?? true;
+  const slaBatch = options.sla?.batchSize ?? 100;
+  const slaFacts = {
+    kindOf: (st: string) => (workflow.hasState(st) ? workflow.kindOf(st) : 'open'),
+  };
+  const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system:sla', roles: Object.freeze(['system']) });
+  const isStaff = (actor: Actor, t: Ticket<S>) =>
+    actor.id !== t.requester && actor.roles.some((r) => r !== 'requester');
+  const policyOf = (t: Ticket<S>) =>
+    t.sla ? slaPolicies.find((p) => p.id === t.sla!.policyId) : undefined;
+  let armed: { id: TimerId; at: number } | null = null;
+  let inflight: Promise<unknown> = Promise.resolve();
+
+  const reportSlaError = (e: unknown) => {
+    console.error('ticketkit: SLA processing failed; it will be retried at the next tick.', e);
+  };
+
+  const arm = () => {
+    if (!autoTick) return;
+    const n = scheduler.next();
+    if (!n) return;
+    if (armed && armed.at <= n.getTime()) return;
+    if (armed) clock.clearTimeout(armed.id);
+    const delay = Math.max(0, n.getTime() - clock.now().getTime());
+    const at = n.getTime();
+    armed = {
+      at,
+      id: clock.setTimeout(() => {
+        armed = null;
+        inflight = inflight
+          .then(() => slaApi.tick())
+          .catch(reportSlaError)
+          .then(arm);
+      }, delay),
+    };
+  };
+
+  const schedule = (t: Ticket<S>) => {
+    scheduler.set(t.tenantId, t.id, nextDueAt(t.sla, policyOf(t), t));
+    arm();
+  };
+
+  const slaView = (t: Ticket<S>, now: Date): SlaClockView[] => {
+    const policy = policyOf(t);
+    if (!t.sla || !policy) return [];
+    const cal = policy.calendarFor(t);
+    return t.sla.clocks.map((c) => viewClock(c, cal, now));
+  };
+
+  /** After a command's commit: schedule the ticket's next threshold and report met clocks. */
+  const afterSlaCommit = (prev: Ticket<S> | null, next: Ticket<S>, actor: AuditActor) => {
+    schedule(next);
+    if (!next.sla || prev?.sla === next.sla) return;
+    const before = new Map((prev?.sla?.clocks ?? []).map((c) => [c.metric, c.status]));
+    const views = slaView(next, new Date(next.updatedAt));
+    for (const c of next.sla.clocks) {
+      if (c.status !== 'met' || before.get(c.metric) === 'met') continue;
+      if (emitter.listenerCount('sla.met') === 0) continue;
+      emitEvent({
+        type: 'sla.met',
+        tenantId: next.tenantId,
+        ticketId: next.id,
+        actor,
+        at: next.updatedAt,
+        ticket: next,
+        metric: c.metric,
+        late: c.breachedAt !== null,
+        clock: views.find((v) => v.metric === c.metric)!,
+      });
+    }
+  };
+
+  const raise = (p: Priority): Priority => PRIORITIES[Math.max(0, PRIORITIES.indexOf(p) - 1)]!;
+
+  /** Fires the due thresholds of one ticket: one commit, one audit entry, then the events. */
+  const processSla = async (tenantId: string, id: string, now: Date): Promise<void> => {
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      let current: Ticket<S> | null;
+      try {
+        current = (await store.getTicket(tenantId, id)) as Ticket<S> | null;
+      } catch (e) {
+        throw storeFailure('getTicket', e);
+      }
+      if (!current?.sla) return;
+      const policy = policyOf(current);
+      if (!policy) return; // the policy was removed: its timers and escalations go with it
+      const { state, firings } = dueFirings(current.sla, policy, current, now);
+      if (firings.length === 0) {
+        schedule(current);
+        return;
+      }
+      let priority = current.priority;
+      let assignee = current.assignee;
+      const notify: string[] = [];
+      const escalations: { rule: EscalationRule; metric: SlaMetric }[] = [];
+      for (const f of firings) {
+        if (f.kind !== 'escalation') continue;
+        const rule = policy.escalations.find((r) => r.name === f.rule);
+        if (!rule) continue;
+        escalations.push({ rule, metric: f.metric });
+        for (const a of rule.actions) {
+          if ('notify' in a) notify.push(a.notify);
+          else if ('raisePriority' in a) priority = raise(priority);
+          else if ('reassign' in a) {
+            const to =
+              a.reassign === 'dispatch'
+                ? await options.sla?.reassign?.(current as Ticket, rule)
+                : a.reassign;
+            if (to) assignee = to;
+          }
+        }
+      }
+      const at = toIso(now);
+      let next: Ticket<S> = Object.freeze({
+        ...current,
+        priority,
+        assignee,
+        sla: state,
+        updatedAt: at,
+        version: current.version + 1,
+      });
+      if (priority !== current.priority || assignee !== current.assignee) {
+        // A new priority applies its targets from creation; fired thresholds stay fired.
+        const rederived = deriveSla(slaPolicies, slaFacts, { ...current, sla: state }, next, now, {
+          action: 'sla',
+          staff: false,
+        });
+        next = Object.freeze({ ...next, sla: rederived });
+      }
+      next = deepFreeze(next);
+      const changes: Record<string, { from: unknown; to: unknown }> = {
+        sla: { from: current.sla, to: next.sla },
+      };
+      if (priority !== current.priority)
+        changes.priority = { from: current.priority, to: priority };
+      if (assignee !== current.assignee)
+        changes.assignee = { from: current.assignee, to: assignee };
+      const audit = makeAudit(tenantId, next, SYSTEM_ACTOR, 'sla', changes, undefined, {
+        firings: firings.map((f) => ({ ...f })),
+      });
+      let outcome: CommitOutcome;
+      try {
+        outcome = await store.commit({
+          tenantId,
+          ticket: next,
+          expectedVersion: current.version,
+          audit: [audit],
+          now: at,
+        });
+      } catch (e) {
+        throw storeFailure('commit', e);
+      }
+      if (!outcome.ok) {
+        if (outcome.reason === 'version_conflict') continue; // re-read; fired marks prevent doubles
+        return;
+      }
+      const views = slaView(next, now);
+      const base = { tenantId, ticketId: id, actor: audit.actor, at, ticket: next };
+      for (const f of firings) {
+        const clock = views.find((v) => v.metric === f.metric)!;
+        if (f.kind === 'warning') {
+          emitEvent({
+            type: 'sla.warning',
+            ...base,
+            metric: f.metric,
+            threshold: f.threshold,
+            reachedAt: f.at,
+            clock,
+          });
+        } else if (f.kind === 'breach') {
+          emitEvent({ type: 'sla.breached', ...base, metric: f.metric, breachedAt: f.at, clock });
+        }
+      }
+      for (const { rule, metric } of escalations) {
+        emitEvent({
+          type: 'sla.escalated',
+          ...base,
+          metric,
+          rule: rule.name,
+          level: rule.level ?? 1,
+          actions: rule.actions,
+          notify: rule.actions.flatMap((a) => ('notify' in a ? [a.notify] : [])),
+        });
+      }
+      if (assignee !== current.assignee) {
+        emitEvent({
+          type: 'ticket.assigned',
+          ...base,
+          from: current.assignee,
+          to: assignee,
+          meta: { reason: 'sla-escalation' },
+        });
+      }
+      void notify;
+      schedule(next);
+      return;
+    }
+  };
+
+  const slaApi: DeskSla<S> = {
+    policies: slaPolicies,
+    async tick(now = clock.now()) {
+      let processed = 0;
+      const due = scheduler.takeDue(now, slaBatch);
+      for (const d of due) {
+        await processSla(d.tenantId, d.ticketId, now);
+        processed++;
+      }
+      const n = scheduler.next();
+      if (n && n <= now) arm();
+      return processed;
+    },
+    idle: () => inflight.then(() => undefined),
+    view: (t, now = clock.now()) => slaView(t, now),
+    scheduled: () => scheduler.size(),
+    async board(opts = {}) {
+      const now = opts.now ?? clock.now();
+      const atRiskAt = opts.atRiskAt ?? 0.75;
+      const open = workflow.states.filter((st) => {
+        const k = workflow.kindOf(st);
+        return k === 'open' || k === 'waiting';
+      });
+      const rows: SlaBoardRow<S>[] = [];
+      let cursor: string | null = null;
+      const ctx: ReadContext = {
+        ...(opts.actor ? { actor: opts.actor } : {}),
+        ...(opts.tenantId ? { tenantId: opts.tenantId } : {}),
+      };
+      do {
+        const page: Page<Ticket<S>> = await desk.list(
+          {
+            status: open,
+            limit: 1000,
+            cursor,
+            ...(opts.team ? { team: opts.team } : {}),
+            ...(opts.priority ? { priority: opts.priority } : {}),
+          },
+          ctx,
+        );
+        for (const t of page.items) {
+          const clocks = slaView(t, now);
+          let nextDue: string | null = null;
+          let state: SlaBoardRow<S>['state'] = 'ok';
+          let counting = false;
+          for (const v of clocks) {
+            if (v.status === 'met') continue;
+            if (v.status === 'breached') state = 'breached';
+            else if (v.status === 'running') {
+              counting = true;
+              if (state !== 'breached' && v.percent >= atRiskAt) state = 'at_risk';
+            }
+            const due =
+              v.status === 'breached' ? v.breachedAt : v.status === 'running' ? v.dueAt : null;
+            if (due && (!nextDue || due < nextDue)) nextDue = due;
+            if (v.status === 'breached') counting = true;
+          }
+          if (!counting && state === 'ok' && clocks.some((v) => v.status === 'paused'))
+            state = 'paused';
+          rows.push({ ticket: t, state, nextDueAt: nextDue, clocks });
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      const rank = { breached: 0, at_risk: 1, ok: 2, paused: 3 } as const;
+      rows.sort(
+        (a, b) =>
+          (a.nextDueAt === null ? 1 : 0) - (b.nextDueAt === null ? 1 : 0) ||
+          (a.nextDueAt ?? '').localeCompare(b.nextDueAt ?? '') ||
+          rank[a.state] - rank[b.state] ||
+          a.ticket.id.localeCompare(b.ticket.id),
+      );
+      return {
+        at: toIso(now),
+        counts: {
+          open: rows.length,
+          breached: rows.filter((r) => r.state === 'breached').length,
+          atRisk: rows.filter((r) => r.state === 'at_risk').length,
+          paused: rows.filter((r) => r.state === 'paused').length,
+        },
+        rows: opts.limit ? rows.slice(0, opts.limit) : rows,
+      };
+    },
+  };
+
   // ---- commands ------------------------------------------------------------------------
 
   const desk: Desk<S> = {
@@ -849,6 +1232,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     policy,
     clock,
     store,
+    sla: slaApi,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);
@@ -876,7 +1260,7 @@ export function createTicketing<S extends string = DefaultStatus>(
       }
       const now = clock.now();
       const at = toIso(now);
-      const ticket = deepFreeze({
+      let ticket = deepFreeze({
         id: generateId('ticket'),
         tenantId,
         title: input.title,
@@ -898,7 +1282,15 @@ export function createTicketing<S extends string = DefaultStatus>(
         updatedAt: at,
         version: 1,
         reopenCount: 0,
+        sla: null,
       }) as Ticket<S>;
+      if (slaOn) {
+        const state = deriveSla(slaPolicies, slaFacts, null, ticket, now, {
+          action: 'create',
+          staff: false,
+        });
+        if (state) ticket = Object.freeze({ ...ticket, sla: deepFreeze(state) });
+      }
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const [k, v] of Object.entries(ticket)) {
         if (
@@ -947,6 +1339,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         at,
         ticket,
       });
+      if (slaOn) afterSlaCommit(null, ticket, audit.actor);
       return ticket;
     },
 

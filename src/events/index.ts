@@ -4,6 +4,8 @@
  * @module events
  */
 import type { AuditActor } from '../audit/index';
+import type { SlaClockView } from '../sla/clocks';
+import type { EscalationAction, SlaMetric } from '../sla/policy';
 import type { Comment } from '../store/port';
 import type { Ticket } from '../ticket/index';
 
@@ -47,6 +49,38 @@ export interface TicketCommentedEvent<S extends string = string>
   readonly comment: Comment;
 }
 
+/** An SLA clock reached a warning threshold (50 %, 75 %, 90 % of its target by default). */
+export interface SlaWarningEvent<S extends string = string> extends BaseEvent<'sla.warning', S> {
+  readonly metric: SlaMetric;
+  /** Share of the target reached, e.g. 0.75. */
+  readonly threshold: number;
+  /** When the threshold was reached (may be slightly before `at`, the time it was processed). */
+  readonly reachedAt: string;
+  readonly clock: SlaClockView;
+}
+/** An SLA clock passed its target. */
+export interface SlaBreachedEvent<S extends string = string> extends BaseEvent<'sla.breached', S> {
+  readonly metric: SlaMetric;
+  readonly breachedAt: string;
+  readonly clock: SlaClockView;
+}
+/** An SLA clock's goal was reached (`late` if after its breach). */
+export interface SlaMetEvent<S extends string = string> extends BaseEvent<'sla.met', S> {
+  readonly metric: SlaMetric;
+  readonly late: boolean;
+  readonly clock: SlaClockView;
+}
+/** An escalation rule fired and its actions were applied. */
+export interface SlaEscalatedEvent<S extends string = string>
+  extends BaseEvent<'sla.escalated', S> {
+  readonly metric: SlaMetric;
+  readonly rule: string;
+  readonly level: number;
+  readonly actions: readonly EscalationAction[];
+  /** Roles to notify (from `notify` actions). */
+  readonly notify: readonly string[];
+}
+
 /** Every event name with its payload, for eventemitter3's typed emitter. */
 export interface TicketkitEvents<S extends string = string> {
   'ticket.created': [TicketCreatedEvent<S>];
@@ -54,6 +88,10 @@ export interface TicketkitEvents<S extends string = string> {
   'ticket.assigned': [TicketAssignedEvent<S>];
   'ticket.transitioned': [TicketTransitionedEvent<S>];
   'ticket.commented': [TicketCommentedEvent<S>];
+  'sla.warning': [SlaWarningEvent<S>];
+  'sla.breached': [SlaBreachedEvent<S>];
+  'sla.met': [SlaMetEvent<S>];
+  'sla.escalated': [SlaEscalatedEvent<S>];
 }
 
 /** Any ticketkit event. */
@@ -67,4 +105,8 @@ export const TICKETKIT_EVENT_TYPES = [
   'ticket.assigned',
   'ticket.transitioned',
   'ticket.commented',
+  'sla.warning',
+  'sla.breached',
+  'sla.met',
+  'sla.escalated',
 ] as const satisfies readonly (keyof TicketkitEvents)[];

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { closest } from '../_internal/index';
 import { ValidationError, type ValidationIssue } from '../errors/index';
+import type { SlaState } from '../sla/clocks';
 
 /** Ticket priorities, most urgent first. */
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
@@ -214,6 +215,7 @@ export const TicketSchema = z.object({
   updatedAt: z.string(),
   version: z.number().int().positive(),
   reopenCount: z.number().int().nonnegative(),
+  sla: z.any().nullable(),
 });
 
 /**
@@ -222,8 +224,10 @@ export const TicketSchema = z.object({
  * @typeParam S - the workflow's state names (`'pending' | 'in_progress' | ...` by default).
  */
 export type Ticket<S extends string = string> = Readonly<
-  Omit<z.infer<typeof TicketSchema>, 'status' | 'tags' | 'custom' | 'externalRefs'> & {
+  Omit<z.infer<typeof TicketSchema>, 'status' | 'tags' | 'custom' | 'externalRefs' | 'sla'> & {
     status: S;
+    /** SLA clocks, when an SLA policy applies (see `defineSlaPolicy`); otherwise null. */
+    sla: SlaState | null;
     tags: readonly string[];
     custom: Readonly<Record<string, unknown>>;
     externalRefs: Readonly<ExternalRefs>;
@@ -348,5 +352,6 @@ export function nextTicketVersion<S extends string>(
     updatedAt: at,
     version: t.version + 1,
     reopenCount,
+    sla: t.sla,
   });
 }

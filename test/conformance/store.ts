@@ -66,6 +66,7 @@ export function makeTicket(over: Partial<Ticket> = {}): Ticket {
     updatedAt: at,
     version: 1,
     reopenCount: 0,
+    sla: null,
     ...over,
   };
 }

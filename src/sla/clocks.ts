@@ -1,0 +1,315 @@
+import type { Ticket } from '../ticket/index';
+import { SLA_METRICS, type SlaMetric, type SlaPolicy } from './policy';
+import type { BusinessCalendar } from './types';
+
+/** The stored state of one SLA clock on a ticket. */
+export interface SlaClock {
+  readonly metric: SlaMetric;
+  /**
+   * `running`: counting; `paused`: stopped while waiting (e.g. on the customer); `met`: the
+   * goal was reached; `breached`: the target passed and the goal is not reached yet (still
+   * counting). A clock met after its breach keeps `breachedAt`.
+   */
+  readonly status: 'running' | 'paused' | 'met' | 'breached';
+  /** The target in business minutes (from the policy, for the ticket's current priority). */
+  readonly targetMinutes: number;
+  /** Business minutes counted before `since`. */
+  readonly elapsedMinutes: number;
+  /** When the clock last started counting (ISO); null unless running or breached. */
+  readonly since: string | null;
+  /** When it breaches (running) or breached (breached); null when paused or met. */
+  readonly dueAt: string | null;
+  readonly metAt: string | null;
+  readonly breachedAt: string | null;
+  /** Thresholds already fired (`warn:0.5`, `breach`, `esc:<rule>`): each fires once. */
+  readonly fired: readonly string[];
+  /** For the periodic `update` clock: how many times it restarted. */
+  readonly cycle: number;
+}
+
+/** The SLA state stored on a ticket (`ticket.sla`). */
+export interface SlaState {
+  /** The policy that applies. */
+  readonly policyId: string;
+  /** One clock per metric the policy targets, in metric order. */
+  readonly clocks: readonly SlaClock[];
+}
+
+/** A clock as seen at an instant: the stored state plus the time counted since. */
+export interface SlaClockView {
+  readonly metric: SlaMetric;
+  /** Effective status at the instant (a running clock past its target shows `breached`). */
+  readonly status: SlaClock['status'];
+  readonly targetMinutes: number;
+  readonly elapsedMinutes: number;
+  /** Target minus elapsed; negative once breached. */
+  readonly remainingMinutes: number;
+  /** Share of the target used, 0..1 and beyond. */
+  readonly percent: number;
+  readonly dueAt: string | null;
+  readonly breachedAt: string | null;
+  readonly metAt: string | null;
+}
+
+/** What caused a change, as the clocks see it. */
+export interface SlaCause {
+  readonly action: string;
+  /** The actor is staff (not the requester, and not only a requester). */
+  readonly staff: boolean;
+  /** For comments. */
+  readonly visibility?: 'public' | 'internal';
+}
+
+/** A threshold that fell due. */
+export interface SlaFiring {
+  readonly metric: SlaMetric;
+  readonly kind: 'warning' | 'breach' | 'escalation';
+  /** Share of the target (1 for a breach). */
+  readonly threshold: number;
+  /** The instant the threshold was reached (ISO). */
+  readonly at: string;
+  /** For escalations: the rule name. */
+  readonly rule?: string;
+}
+
+const EPS = 1e-9;
+
+/** Workflow facts the clocks need, without importing the workflow module's generics. */
+export interface SlaWorkflowFacts {
+  /** `open`, `waiting`, `resolved` or `closed`. */
+  kindOf(status: string): string;
+}
+
+function thresholds(policy: SlaPolicy, metric: SlaMetric) {
+  const out: { key: string; share: number; kind: SlaFiring['kind']; rule?: string }[] = [];
+  for (const w of policy.warnAt) out.push({ key: `warn:${w}`, share: w, kind: 'warning' });
+  out.push({ key: 'breach', share: 1, kind: 'breach' });
+  for (const r of policy.escalations) {
+    if (r.metric === metric) {
+      out.push({
+        key: `esc:${r.name}`,
+        share: r.at === 'breach' ? 1 : r.at,
+        kind: 'escalation',
+        rule: r.name,
+      });
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      a.share - b.share || (a.kind === 'escalation' ? 1 : 0) - (b.kind === 'escalation' ? 1 : 0),
+  );
+}
+
+/** Elapsed business minutes of a clock at `now`. */
+export function elapsedAt(c: SlaClock, cal: BusinessCalendar, now: Date): number {
+  if (c.since === null) return c.elapsedMinutes;
+  const since = new Date(c.since);
+  return c.elapsedMinutes + (now > since ? cal.businessMinutesBetween(since, now) : 0);
+}
+
+/** The instant a counting clock reaches `minutes` of elapsed business time. */
+function instantAt(c: SlaClock, cal: BusinessCalendar, minutes: number): Date {
+  const since = new Date(c.since!);
+  const left = minutes - c.elapsedMinutes;
+  return left <= EPS ? since : cal.addBusinessMinutes(since, left);
+}
+
+/** A clock as seen at `now`. */
+export function viewClock(c: SlaClock, cal: BusinessCalendar, now: Date): SlaClockView {
+  const elapsed = elapsedAt(c, cal, now);
+  const counting = c.status === 'running' || c.status === 'breached';
+  const status = counting && elapsed + EPS >= c.targetMinutes ? 'breached' : c.status;
+  return {
+    metric: c.metric,
+    status,
+    targetMinutes: c.targetMinutes,
+    elapsedMinutes: elapsed,
+    remainingMinutes: c.targetMinutes - elapsed,
+    percent: c.targetMinutes > 0 ? elapsed / c.targetMinutes : 1,
+    dueAt: c.dueAt,
+    breachedAt: c.breachedAt ?? (status === 'breached' ? c.dueAt : null),
+    metAt: c.metAt,
+  };
+}
+
+function isMet(
+  metric: SlaMetric,
+  prev: SlaClock | undefined,
+  ticket: Ticket,
+  cause: SlaCause,
+  wf: SlaWorkflowFacts,
+): boolean {
+  const kind = wf.kindOf(ticket.status);
+  const done = kind === 'resolved' || kind === 'closed';
+  switch (metric) {
+    case 'firstResponse':
+      return (
+        prev?.status === 'met' ||
+        (cause.action === 'comment' && cause.staff && cause.visibility === 'public') ||
+        // Resolving without a reply still ends the wait for a first response.
+        done
+      );
+    case 'assignment':
+      return prev?.status === 'met' || ticket.assignee !== null || done;
+    case 'resolution':
+    case 'update':
+      return done;
+  }
+}
+
+/**
+ * Computes a ticket's SLA state after a change. Pure: the same inputs give the same state.
+ *
+ * - A metric's target comes from the policy for the ticket's *current* priority, counted from
+ *   the ticket's creation (so a priority change moves the due date both ways).
+ * - Clocks pause in the policy's pause states (default: the workflow's `waiting` states);
+ *   paused time is never counted, and survives a change of policy.
+ * - `update` runs only in the policy's update states and restarts on each staff update.
+ * - A ticket no policy matches has no clocks (and so no timers).
+ */
+export function deriveSla(
+  policies: readonly SlaPolicy[],
+  wf: SlaWorkflowFacts,
+  prev: Ticket | null,
+  next: Ticket,
+  now: Date,
+  cause: SlaCause,
+): SlaState | null {
+  const policy = policies.find((p) => p.matches(next));
+  if (!policy) return null;
+  const cal = policy.calendarFor(next);
+  const iso = now.toISOString();
+  const before = new Map((prev?.sla?.clocks ?? []).map((c) => [c.metric, c]));
+  const clocks: SlaClock[] = [];
+  const pauseKinds = policy.pauseIn;
+  for (const metric of SLA_METRICS) {
+    const target = policy.target(metric, next.priority);
+    if (target === undefined) continue;
+    const old = before.get(metric);
+    // A clock the ticket had from creation starts at creation; one added later starts now.
+    let c: SlaClock = old ?? {
+      metric,
+      status: 'running',
+      targetMinutes: target,
+      elapsedMinutes: 0,
+      since: prev === null ? next.createdAt : iso,
+      dueAt: null,
+      metAt: null,
+      breachedAt: null,
+      fired: [],
+      cycle: 0,
+    };
+    const counting = c.status === 'running' || c.status === 'breached';
+    // Bring elapsed up to now so that any state change below starts from the right total.
+    const elapsedNow = counting ? elapsedAt(c, cal, now) : c.elapsedMinutes;
+    const met = isMet(metric, old, next, cause, wf);
+    const paused =
+      metric === 'update'
+        ? !policy.updateIn.includes(next.status)
+        : pauseKinds
+          ? pauseKinds.includes(next.status)
+          : wf.kindOf(next.status) === 'waiting';
+    if (met) {
+      if (c.status !== 'met')
+        c = {
+          ...c,
+          status: 'met',
+          elapsedMinutes: elapsedNow,
+          since: null,
+          dueAt: null,
+          metAt: iso,
+        };
+    } else if (paused) {
+      if (c.status !== 'paused')
+        c = { ...c, status: 'paused', elapsedMinutes: elapsedNow, since: null, dueAt: null };
+    } else if (metric === 'update' && old && counting && cause.staff && cause.action !== 'sla') {
+      // A staff update restarts the periodic clock.
+      c = {
+        ...c,
+        status: 'running',
+        elapsedMinutes: 0,
+        since: iso,
+        breachedAt: null,
+        fired: [],
+        cycle: c.cycle + 1,
+      };
+    } else if (!counting) {
+      // Resume (or reopen): count from now on, keeping what was counted before.
+      const restart = metric === 'update' && c.status === 'met';
+      c = {
+        ...c,
+        status: c.breachedAt && !restart ? 'breached' : 'running',
+        elapsedMinutes: restart ? 0 : c.elapsedMinutes,
+        since: iso,
+        metAt: null,
+        ...(restart ? { fired: [], breachedAt: null, cycle: c.cycle + 1 } : {}),
+      };
+    }
+    if (c.targetMinutes !== target) c = { ...c, targetMinutes: target };
+    if (c.status === 'running' || c.status === 'breached') {
+      const due =
+        c.breachedAt && c.elapsedMinutes + EPS >= target
+          ? c.breachedAt
+          : instantAt(c, cal, target).toISOString();
+      if (c.dueAt !== due) c = { ...c, dueAt: due };
+    }
+    clocks.push(c);
+  }
+  return { policyId: policy.id, clocks };
+}
+
+/**
+ * The thresholds of a ticket's clocks that are due at `now` and not yet fired, and the state
+ * with them marked fired (and breached clocks marked `breached`).
+ */
+export function dueFirings(
+  state: SlaState,
+  policy: SlaPolicy,
+  ticket: Ticket,
+  now: Date,
+): { state: SlaState; firings: SlaFiring[] } {
+  const cal = policy.calendarFor(ticket);
+  const firings: SlaFiring[] = [];
+  const clocks = state.clocks.map((c) => {
+    if (c.status !== 'running' && c.status !== 'breached') return c;
+    const elapsed = elapsedAt(c, cal, now);
+    let fired = c.fired;
+    let out = c;
+    for (const t of thresholds(policy, c.metric)) {
+      if (fired.includes(t.key)) continue;
+      const minutes = t.share * c.targetMinutes;
+      if (elapsed + EPS < minutes) break;
+      const at = instantAt(c, cal, minutes).toISOString();
+      fired = [...fired, t.key];
+      firings.push({
+        metric: c.metric,
+        kind: t.kind,
+        threshold: t.share,
+        at,
+        ...(t.rule ? { rule: t.rule } : {}),
+      });
+      if (t.kind === 'breach') out = { ...out, status: 'breached', breachedAt: at, dueAt: at };
+    }
+    return fired === c.fired ? out : { ...out, fired };
+  });
+  return { state: firings.length ? { ...state, clocks } : state, firings };
+}
+
+/** The next instant at which one of the ticket's clocks reaches an unfired threshold, or null. */
+export function nextDueAt(
+  state: SlaState | null,
+  policy: SlaPolicy | undefined,
+  ticket: Ticket,
+): Date | null {
+  if (!state || !policy) return null;
+  const cal = policy.calendarFor(ticket);
+  let best: Date | null = null;
+  for (const c of state.clocks) {
+    if (c.status !== 'running' && c.status !== 'breached') continue;
+    const t = thresholds(policy, c.metric).find((x) => !c.fired.includes(x.key));
+    if (!t) continue;
+    const at = instantAt(c, cal, t.share * c.targetMinutes);
+    if (!best || at < best) best = at;
+  }
+  return best;
+}
