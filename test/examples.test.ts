@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main as quickstart } from '../examples/quickstart';
+import { main as slaCalendar } from '../examples/sla-calendar';
 
 describe('examples', () => {
   it('quickstart archives a ticket with a 9-entry audit trail and a refused high-risk close', async () => {
@@ -21,5 +22,17 @@ describe('examples', () => {
     expect(lines.some((l) => l.includes('refused (permission_denied)'))).toBe(true);
     expect(history[7]?.actor.id).toBe('zhang.min');
     expect(lines.join('\n')).toContain('stateDiagram-v2');
+  });
+
+  it('sla-calendar: due dates across the Spring Festival and the board after a day', async () => {
+    const lines: string[] = [];
+    const { urgent, normal, board } = await slaCalendar((l) => lines.push(l));
+    const due = (t: typeof urgent, m: string) => t.sla?.clocks.find((c) => c.metric === m)?.dueAt;
+    expect(due(urgent, 'assignment')).toBe('2026-02-13T10:00:00.000Z'); // Fri 18:00 Shanghai
+    expect(due(normal, 'assignment')).toBe('2026-02-14T05:30:00.000Z'); // make-up Saturday 13:30
+    expect(due(normal, 'resolution')).toBe('2026-02-25T09:30:00.000Z'); // after the holiday week
+    expect(board.counts).toMatchObject({ open: 2, breached: 2 });
+    expect(board.rows[0]?.ticket.id).toBe(urgent.id);
+    expect(lines.filter((l) => l.includes('escalated (tell-lead')).length).toBe(2);
   });
 });
