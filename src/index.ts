@@ -30,6 +30,9 @@ export {
   type CommentResult,
   createTicketing,
   type Desk,
+  type DeskImportOptions,
+  type DeskImportProgress,
+  type DeskImportResult,
   type DeskSla,
   type ListQuery,
   type Page,
@@ -199,6 +202,7 @@ export {
 } from './state-machine/index';
 // --- store ---
 export {
+  type BatchOutcome,
   type Comment,
   type Commit,
   type CommitOutcome,

@@ -26,6 +26,7 @@ import {
   type ValidationIssue,
 } from '../errors/index';
 import type { TicketkitEvent, TicketkitEvents } from '../events/index';
+import type { ImportInput } from '../import/index';
 import {
   type Action,
   type Actor,
@@ -67,6 +68,7 @@ import {
   type TicketPatch,
   TicketPatchSchema,
 } from '../ticket/index';
+import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -193,6 +195,8 @@ export interface CanOptions<S extends string = string> {
   draft?: Readonly<Record<string, unknown>>;
 }
 
+export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
+
 /** A row of the SLA board: an open ticket and its clocks at the board's instant. */
 export interface SlaBoardRow<S extends string = string> {
   readonly ticket: Ticket<S>;
@@ -277,6 +281,17 @@ export interface Desk<S extends string = DefaultStatus> {
   comments(id: string, ctx?: ReadContext): Promise<Comment[]>;
   /** Audit entries of a ticket, oldest first. */
   history(id: string, ctx?: ReadContext): Promise<AuditEntry[]>;
+  /**
+   * Imports tickets from a CSV/XLSX file: validates every row (see `validateImport`), stores the
+   * valid ones in atomic batches, and reports the rest with row and column. The external id is
+   * the idempotency key: re-running the same (or a fixed) file never creates duplicates.
+   * Pass a function returning a fresh stream (or bytes/a string) so a real run can validate the
+   * whole file before storing anything.
+   */
+  import(
+    input: ImportInput | (() => ImportInput),
+    options: DeskImportOptions,
+  ): Promise<DeskImportResult>;
   /** Whether `actor` may perform `action` on `ticket`, and which rule decided. */
   can(actor: Actor, action: Action, ticket?: Ticket<S>, options?: CanOptions<S>): Decision;
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -1499,6 +1514,45 @@ export function createTicketing<S extends string = DefaultStatus>(
       const t = await loadOrThrow(tenantId, id);
       if (ctx?.actor) authorize({ actor: ctx.actor, action: 'history', ticket: t });
       return wrap('listAudit', () => store.listAudit(tenantId, id));
+    },
+
+    import(input, opts) {
+      if (!opts || typeof opts !== 'object')
+        throw badContext([], 'pass options: { actor, timeZone }');
+      checkActor(opts.actor);
+      return runImport(
+        {
+          store,
+          workflow,
+          policy,
+          clock,
+          tenantOf,
+          auditActor,
+          withSla: (t, now) => {
+            if (!slaOn) return t;
+            const state = deriveSla(slaPolicies, slaFacts, null, t, now, {
+              action: 'import',
+              staff: false,
+            });
+            return state ? Object.freeze({ ...t, sla: deepFreeze(state) }) : t;
+          },
+          afterCreate: (t, actor) => {
+            if (emitter.listenerCount('ticket.created') > 0) {
+              emitEvent({
+                type: 'ticket.created',
+                tenantId: t.tenantId,
+                ticketId: t.id,
+                actor,
+                at: t.updatedAt,
+                ticket: t,
+              });
+            }
+            if (slaOn) schedule(t);
+          },
+        },
+        input,
+        opts,
+      );
     },
 
     can(actor, action, ticket, opts = {}) {

@@ -51,7 +51,9 @@ export type ImportIssueCode =
   | 'encoding_error'
   | 'malformed_csv'
   | 'duplicate_column'
-  | 'unknown_column';
+  | 'unknown_column'
+  /** Only from `desk.import`: the policy refused to create this row's ticket. */
+  | 'permission_denied';
 
 /**
  * One problem in the file, shaped like {@link ValidationIssue} (`code`, `path`, `message`,

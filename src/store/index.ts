@@ -10,6 +10,7 @@ export {
   memoryStore,
 } from './memory';
 export {
+  type BatchOutcome,
   type Comment,
   type Commit,
   type CommitOutcome,

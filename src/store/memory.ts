@@ -82,6 +82,48 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const sortValue = (t: Ticket, field: StoreListQuery['sort']['field']): string | number =>
     field === 'priority' ? PRIORITY_RANK[t.priority] : t[field];
 
+  type Failure = Exclude<CommitOutcome, { ok: true }>;
+  /** Checks one commit without writing. `seen` catches clashes inside a batch. */
+  const check = (c: Commit, seen: Set<string>): Failure | undefined => {
+    const t = tenant(c.tenantId);
+    const key = keyOf(c.tenantId, c.ticket.id);
+    const current = t.tickets.get(c.ticket.id);
+    if (c.expectedVersion === null) {
+      if (current || seen.has(key)) return { ok: false, reason: 'already_exists' };
+    } else if (!current) {
+      return { ok: false, reason: 'not_found' };
+    } else if (current.version !== c.expectedVersion || seen.has(key)) {
+      return { ok: false, reason: 'version_conflict', actualVersion: current.version };
+    }
+    seen.add(key);
+    if (c.idempotency) {
+      const nowMs = Date.parse(c.now);
+      if (nowMs - t.lastSweep >= sweepInterval) {
+        for (const [k, r] of t.idempotency) if (r.expiresAt <= c.now) t.idempotency.delete(k);
+        t.lastSweep = nowMs;
+      }
+      const existing = t.idempotency.get(c.idempotency.key);
+      if (existing && existing.expiresAt > c.now) {
+        return { ok: false, reason: 'idempotency_exists', record: existing };
+      }
+    }
+    return undefined;
+  };
+  /** Writes one checked commit. */
+  const write = (c: Commit) => {
+    const t = tenant(c.tenantId);
+    t.tickets.set(c.ticket.id, c.ticket);
+    const audit = t.audit.get(c.ticket.id);
+    if (audit) for (const e of c.audit) audit.push(e);
+    else t.audit.set(c.ticket.id, [...c.audit]);
+    if (c.comments?.length) {
+      const list = t.comments.get(c.ticket.id);
+      if (list) for (const cm of c.comments) list.push(cm);
+      else t.comments.set(c.ticket.id, [...c.comments]);
+    }
+    if (c.idempotency) t.idempotency.set(c.idempotency.key, c.idempotency);
+  };
+
   return {
     name: 'memory',
     capabilities: { multiProcess: false, durable: false },
@@ -138,37 +180,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
 
     async commit(c: Commit): Promise<CommitOutcome> {
-      const t = tenant(c.tenantId);
-      const current = t.tickets.get(c.ticket.id);
-      if (c.expectedVersion === null) {
-        if (current) return { ok: false, reason: 'already_exists' };
-      } else if (!current) {
-        return { ok: false, reason: 'not_found' };
-      } else if (current.version !== c.expectedVersion) {
-        return { ok: false, reason: 'version_conflict', actualVersion: current.version };
+      const failed = check(c, new Set());
+      if (failed) return failed;
+      write(c);
+      return { ok: true };
+    },
+
+    async commitBatch(commits) {
+      // Check every commit first (including clashes inside the batch), then write them all.
+      const seen = new Set<string>();
+      for (let i = 0; i < commits.length; i++) {
+        const failed = check(commits[i]!, seen);
+        if (failed) return { ok: false, index: i, outcome: failed };
       }
-      if (c.idempotency) {
-        const nowMs = Date.parse(c.now);
-        if (nowMs - t.lastSweep >= sweepInterval) {
-          for (const [k, r] of t.idempotency) if (r.expiresAt <= c.now) t.idempotency.delete(k);
-          t.lastSweep = nowMs;
-        }
-        const existing = t.idempotency.get(c.idempotency.key);
-        if (existing && existing.expiresAt > c.now) {
-          return { ok: false, reason: 'idempotency_exists', record: existing };
-        }
-      }
-      // All checks passed: write everything.
-      t.tickets.set(c.ticket.id, c.ticket);
-      const audit = t.audit.get(c.ticket.id);
-      if (audit) for (const e of c.audit) audit.push(e);
-      else t.audit.set(c.ticket.id, [...c.audit]);
-      if (c.comments?.length) {
-        const list = t.comments.get(c.ticket.id);
-        if (list) for (const cm of c.comments) list.push(cm);
-        else t.comments.set(c.ticket.id, [...c.comments]);
-      }
-      if (c.idempotency) t.idempotency.set(c.idempotency.key, c.idempotency);
+      for (const c of commits) write(c);
       return { ok: true };
     },
 

@@ -79,6 +79,15 @@ export type CommitOutcome =
       readonly record: IdempotencyRecord;
     };
 
+/** The result of {@link TicketStore.commitBatch}. */
+export type BatchOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly index: number;
+      readonly outcome: Exclude<CommitOutcome, { ok: true }>;
+    };
+
 /** Fields a list can be sorted by. */
 export type SortField = 'createdAt' | 'updatedAt' | 'priority';
 
@@ -137,6 +146,11 @@ export interface TicketStore {
   getIdempotency(tenantId: string, key: string, now: string): Promise<IdempotencyRecord | null>;
   /** Applies one command's writes atomically. See {@link Commit}. */
   commit(commit: Commit): Promise<CommitOutcome>;
+  /**
+   * Applies several commits atomically: all of them, or none. Used for import batches. If
+   * one fails, nothing is written and the result names it (`index`) with its outcome.
+   */
+  commitBatch(commits: readonly Commit[]): Promise<BatchOutcome>;
   /** Number of open tickets per assignee (for dispatch load), over the given states. */
   countByAssignee(tenantId: string, statuses: readonly string[]): Promise<Map<string, number>>;
   /** Releases resources (connections, file handles). */

@@ -335,6 +335,59 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('batches', () => {
+      it('commits a batch of inserts all together', async () => {
+        const batch = [makeTicket(), makeTicket(), makeTicket()];
+        expect(await store.commitBatch(batch.map((t) => insert(t)))).toEqual({ ok: true });
+        for (const t of batch) {
+          expect((await inspect.ticket('t1', t.id))?.id).toBe(t.id);
+          expect(await inspect.audit('t1', t.id)).toHaveLength(1);
+        }
+      });
+
+      it('writes nothing when one commit of the batch fails, and names it', async () => {
+        const existing = makeTicket();
+        await store.commit(insert(existing));
+        const a = makeTicket();
+        const b = makeTicket();
+        const r = await store.commitBatch([
+          insert(a),
+          insert(b),
+          insert({ ...existing, title: 'dup' }),
+        ]);
+        expect(r).toEqual({
+          ok: false,
+          index: 2,
+          outcome: { ok: false, reason: 'already_exists' },
+        });
+        expect(await inspect.ticket('t1', a.id)).toBeNull();
+        expect(await inspect.ticket('t1', b.id)).toBeNull();
+        expect(await inspect.audit('t1', a.id)).toHaveLength(0);
+        expect((await inspect.ticket('t1', existing.id))?.title).toBe(existing.title);
+      });
+
+      it('refuses the same id twice inside one batch', async () => {
+        const a = makeTicket();
+        const r = await store.commitBatch([insert(a), insert({ ...a, title: 'again' })]);
+        expect(r.ok).toBe(false);
+        expect(await inspect.ticket('t1', a.id)).toBeNull();
+      });
+
+      it('checks versions of updates inside a batch', async () => {
+        const a = makeTicket();
+        await store.commit(insert(a));
+        const stale = update(bump(a), bump(bump(a)));
+        const fresh = makeTicket();
+        const r = await store.commitBatch([insert(fresh), stale]);
+        expect(r).toMatchObject({
+          ok: false,
+          index: 1,
+          outcome: { reason: 'version_conflict', actualVersion: 1 },
+        });
+        expect(await inspect.ticket('t1', fresh.id)).toBeNull();
+      });
+    });
+
     describe('idempotency keys', () => {
       it('reserves a key with the commit and returns the live record', async () => {
         const t = makeTicket();
