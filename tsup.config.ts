@@ -16,14 +16,26 @@ for (const subpath of Object.keys(pkg.exports)) {
   } else throw new Error(`tsup.config.ts: no source mapping for export ${subpath}`);
 }
 
-export default defineConfig({
-  entry,
-  format: ['esm', 'cjs'],
-  dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: false,
-  // Adapters import the core through its public door; keep it external so the core exists once.
-  external: ['ticketkit', 'pg', '@electric-sql/pglite', 'nodemailer', 'exceljs'],
-});
+const external = ['ticketkit', 'pg', '@electric-sql/pglite', 'nodemailer', 'exceljs'];
+
+export default defineConfig([
+  {
+    entry,
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+    sourcemap: true,
+    target: 'node20',
+    splitting: false,
+    // Adapters import the core through its public door; keep it external so the core exists once.
+    external,
+  },
+  {
+    // The CLI (package.json "bin"): one ESM file with the core bundled in.
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    target: 'node20',
+    sourcemap: true,
+    splitting: false,
+    external,
+  },
+]);
