@@ -242,3 +242,7 @@ export {
   TicketPatchSchema,
   TicketSchema,
 } from './ticket/index';
+
+// --- classify (owned by the classification work; edit only this section) ---
+
+// --- notify (owned by the notification work; edit only this section) ---
