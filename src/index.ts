@@ -11,7 +11,9 @@ export {
   type AuditAction,
   type AuditActor,
   type AuditEntry,
+  dwellTimes,
   replayAudit,
+  type StateDwell,
 } from './audit/index';
 // --- clock ---
 export {

@@ -61,3 +61,44 @@ export function replayAudit<S extends string = string>(entries: readonly AuditEn
   });
   return t as unknown as Ticket<S>;
 }
+
+/** Time a ticket spent in one state. */
+export interface StateDwell {
+  readonly state: string;
+  /** Total milliseconds in the state, over every visit. */
+  readonly ms: number;
+  /** How many times the ticket entered the state. */
+  readonly visits: number;
+}
+
+/**
+ * How long a ticket sat in each state, from its audit trail (oldest first), up to `now` for
+ * the state it is in. States are listed in the order first entered. Wall-clock time, not
+ * business time: divide by a calendar yourself for business-hour dwell.
+ *
+ * @example
+ * ```ts
+ * const dwell = dwellTimes(await desk.history(id), clock.now());
+ * // [{ state: 'pending', ms: 720000, visits: 1 }, { state: 'in_progress', ... }]
+ * ```
+ */
+export function dwellTimes(entries: readonly AuditEntry[], now: Date): StateDwell[] {
+  const totals = new Map<string, { ms: number; visits: number }>();
+  let state: string | undefined;
+  let since = 0;
+  const enter = (s: string, at: number) => {
+    if (state !== undefined) totals.get(state)!.ms += Math.max(0, at - since);
+    const t = totals.get(s);
+    if (t) t.visits++;
+    else totals.set(s, { ms: 0, visits: 1 });
+    state = s;
+    since = at;
+  };
+  for (const e of entries) {
+    const change = e.changes.status;
+    if (change && change.to !== undefined && change.to !== state)
+      enter(String(change.to), Date.parse(e.at));
+  }
+  if (state !== undefined) totals.get(state)!.ms += Math.max(0, now.getTime() - since);
+  return [...totals].map(([s, t]) => ({ state: s, ms: t.ms, visits: t.visits }));
+}
