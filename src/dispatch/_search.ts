@@ -1,0 +1,417 @@
+import { ValidationError } from '../errors/index';
+import { DEG, haversineKm } from './_geo';
+import type { Bucket, Group, GroupLists, PoolCore, PoolState } from './_pool';
+import { type Entry, TopK } from './_topk';
+import type { Config } from './_validate';
+import type {
+  DispatchJob,
+  ExcludedAgent,
+  ExclusionReason,
+  RankedCandidate,
+  ScoreBreakdown,
+} from './types';
+
+/** Float slack for bounds: a bound summed in another order may differ from a score by an ulp. */
+const EPS = 1e-9;
+
+export interface Scored extends Entry {
+  skill: number;
+  load: number;
+  distance: number;
+  km: number;
+  custom: number[] | undefined;
+}
+
+/** Everything about one job that does not depend on the agent, computed once per call. */
+export interface JobCtx {
+  job: DispatchJob;
+  required: string[];
+  preferred: string[];
+  /** Columns of core.levels, -1 for a skill no agent in the pool has. */
+  requiredIds: Int32Array;
+  preferredIds: Int32Array;
+  /** 1 / (skill count * maxSkillLevel), or 0 when the job names no skill. */
+  skillDiv: number;
+  hasLoc: boolean;
+  lat: number;
+  lng: number;
+  cosLat: number;
+  maxKm: number;
+  scale: number;
+  needLoc: boolean;
+  team: string | undefined;
+  at: Date | undefined;
+  /** Per-agent memo of calendar.isOpen(at) (0 unknown, 1 open, 2 closed), shared in a batch. */
+  shift: Uint8Array | undefined;
+}
+
+export function jobContext(
+  cfg: Config,
+  core: PoolCore,
+  job: DispatchJob,
+  maxKm: number,
+  at: Date | undefined,
+  shift: Uint8Array | undefined,
+): JobCtx {
+  const required = [...new Set(job.requiredSkills ?? [])];
+  const req = new Set(required);
+  const preferred = [...new Set(job.preferredSkills ?? [])].filter((s) => !req.has(s));
+  const m = required.length + preferred.length;
+  const loc = job.location;
+  return {
+    job,
+    required,
+    preferred,
+    requiredIds: Int32Array.from(required, (r) => core.skillIds.get(r) ?? -1),
+    preferredIds: Int32Array.from(preferred, (p) => core.skillIds.get(p) ?? -1),
+    skillDiv: m === 0 ? 0 : 1 / (m * cfg.maxSkillLevel),
+    hasLoc: loc !== undefined,
+    lat: loc?.lat ?? 0,
+    lng: loc?.lng ?? 0,
+    cosLat: loc ? Math.cos(loc.lat * DEG) : 1,
+    maxKm,
+    scale: cfg.distanceScaleKm,
+    needLoc: loc !== undefined && (maxKm !== Number.POSITIVE_INFINITY || cfg.requireLocation),
+    team: job.team,
+    at,
+    shift: shift ?? (core.hasCalendar ? new Uint8Array(core.n) : undefined),
+  };
+}
+
+function skillSum(core: PoolCore, ctx: JobCtx, i: number): number {
+  const levels = core.levels;
+  if (levels !== undefined) {
+    const base = i * core.skillCount;
+    let sum = 0;
+    const req = ctx.requiredIds;
+    for (let k = 0; k < req.length; k++) {
+      const r = req[k]!;
+      const lv = r < 0 ? 0 : levels[base + r]!;
+      if (lv === 0) return -1;
+      sum += lv;
+    }
+    const pref = ctx.preferredIds;
+    for (let k = 0; k < pref.length; k++) {
+      const p = pref[k]!;
+      if (p >= 0) sum += levels[base + p]!;
+    }
+    return sum;
+  }
+  const sk = core.skills[i]!;
+  let sum = 0;
+  for (const r of ctx.required) {
+    const lv = sk.get(r);
+    if (lv === undefined) return -1;
+    sum += lv;
+  }
+  for (const p of ctx.preferred) sum += sk.get(p) ?? 0;
+  return sum;
+}
+
+function onShift(core: PoolCore, ctx: JobCtx, i: number): boolean {
+  const cal = core.calendar[i];
+  if (cal === undefined) return true;
+  const memo = ctx.shift!;
+  if (memo[i] === 0) memo[i] = cal.isOpen(ctx.at!) ? 1 : 2;
+  return memo[i] === 1;
+}
+
+function customValues(cfg: Config, core: PoolCore, ctx: JobCtx, i: number): number[] | undefined {
+  if (cfg.factors.length === 0) return undefined;
+  const out: number[] = [];
+  for (const f of cfg.factors) {
+    const v = f.score(ctx.job, core.agents[i]!);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+      throw new ValidationError(
+        [
+          {
+            code: 'out_of_range',
+            path: ['factors', f.name],
+            message: `custom factor "${f.name}" returned ${String(v)} for agent "${core.ids[i]}"; score() must return a number in 0..1`,
+          },
+        ],
+        { context: 'dispatcher.rank' },
+      );
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** The documented score: Σ w·b in the order skill, load, distance, custom factors. */
+export function weigh(
+  cfg: Config,
+  skill: number,
+  load: number,
+  dist: number,
+  custom: number[] | undefined,
+): number {
+  let score = cfg.wSkill * skill + cfg.wLoad * load + cfg.wDistance * dist;
+  if (custom) for (let c = 0; c < custom.length; c++) score += cfg.factors[c]!.weight * custom[c]!;
+  return score;
+}
+
+/**
+ * Scores agent i if it passes every hard constraint, or returns null. With a finite `bar`
+ * it may also return null as soon as the agent provably scores below it (`distUB` bounds the
+ * distance factor), before paying for haversine, the calendar and custom factors.
+ */
+export function evaluate(
+  cfg: Config,
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  i: number,
+  bar: number,
+  distUB: number,
+  skillUB = 1,
+): Scored | null {
+  if (!core.available[i]) return null;
+  const cap = core.capacity[i]!;
+  const ld = state.load[i]!;
+  if (ld >= cap) return null;
+  // The load factor is one array read; checking it first spares the skill map lookups.
+  if (
+    cfg.wSkill * skillUB + cfg.wLoad * (1 - ld / cap) + cfg.wDistance * distUB + cfg.wCustom + EPS <
+    bar
+  ) {
+    return null;
+  }
+  if (ctx.team !== undefined && core.team[i] !== ctx.team) return null;
+  const sum = skillSum(core, ctx, i);
+  if (sum < 0) return null;
+  const skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+  const load = 1 - ld / cap;
+  if (cfg.wSkill * skill + cfg.wLoad * load + cfg.wDistance * distUB + cfg.wCustom + EPS < bar) {
+    return null;
+  }
+  let distance = 1;
+  let km = Number.NaN;
+  if (ctx.hasLoc) {
+    if (core.hasLoc[i]) {
+      km = haversineKm(ctx.lat, ctx.lng, ctx.cosLat, core.lat[i]!, core.lng[i]!, core.cosLat[i]!);
+      if (km > ctx.maxKm) return null;
+      distance = cfg.distanceScaleKm / (cfg.distanceScaleKm + km);
+    } else {
+      if (ctx.needLoc) return null;
+      distance = 0;
+    }
+  }
+  if (ctx.at !== undefined && !onShift(core, ctx, i)) return null;
+  const custom = customValues(cfg, core, ctx, i);
+  return {
+    idx: i,
+    score: weigh(cfg, skill, load, distance, custom),
+    tieA: state.assignedToday[i]!,
+    id: core.ids[i]!,
+    skill,
+    load,
+    distance,
+    km,
+    custom,
+  };
+}
+
+/** Every failed hard constraint of agent i, in check order (empty when eligible). */
+export function reasonsFor(
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  i: number,
+): ExclusionReason[] {
+  const out: ExclusionReason[] = [];
+  if (!core.available[i]) out.push({ code: 'unavailable' });
+  if (ctx.at !== undefined && !onShift(core, ctx, i)) out.push({ code: 'off_shift', at: ctx.at });
+  if (ctx.team !== undefined && core.team[i] !== ctx.team) {
+    out.push({ code: 'wrong_team', team: core.team[i], required: ctx.team });
+  }
+  const sk = core.skills[i]!;
+  for (const r of ctx.required) if (!sk.has(r)) out.push({ code: 'missing_skill', skill: r });
+  if (state.load[i]! >= core.capacity[i]!) {
+    out.push({ code: 'at_capacity', load: state.load[i]!, capacity: core.capacity[i]! });
+  }
+  if (ctx.hasLoc) {
+    if (!core.hasLoc[i]) {
+      if (ctx.needLoc) out.push({ code: 'no_location' });
+    } else {
+      const km = haversineKm(
+        ctx.lat,
+        ctx.lng,
+        ctx.cosLat,
+        core.lat[i]!,
+        core.lng[i]!,
+        core.cosLat[i]!,
+      );
+      if (km > ctx.maxKm) out.push({ code: 'too_far', km, maxKm: ctx.maxKm });
+    }
+  }
+  return out;
+}
+
+export function toCandidate(cfg: Config, e: Scored): RankedCandidate {
+  const breakdown: Record<string, number> = { skill: e.skill, load: e.load, distance: e.distance };
+  if (e.custom)
+    for (let c = 0; c < e.custom.length; c++) breakdown[cfg.factors[c]!.name] = e.custom[c]!;
+  const out: RankedCandidate = {
+    agentId: e.id,
+    score: e.score,
+    breakdown: breakdown as ScoreBreakdown,
+  };
+  if (!Number.isNaN(e.km)) out.distanceKm = e.km;
+  return out;
+}
+
+/** Scores every agent: the reference path, and the one that can explain exclusions. */
+export function scanAll(
+  cfg: Config,
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  limit: number,
+  explain: boolean,
+): { top: Scored[]; excluded: ExcludedAgent[] | undefined; evaluated: number } {
+  const top = new TopK(limit);
+  const excluded: ExcludedAgent[] | undefined = explain ? [] : undefined;
+  let evaluated = 0;
+  for (let i = 0; i < core.n; i++) {
+    const e = evaluate(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1);
+    if (e) {
+      evaluated++;
+      top.push(e);
+    } else if (excluded) {
+      excluded.push({ agentId: core.ids[i]!, reasons: reasonsFor(core, state, ctx, i) });
+    }
+  }
+  return { top: top.sorted() as Scored[], excluded, evaluated };
+}
+
+/**
+ * Best-first search over the index: groups (spatial cells) in order of their score upper
+ * bound, and inside a group the smallest bucket of a required skill, sorted by that skill's
+ * level so the per-agent bound only falls and the loop can stop early.
+ */
+export function searchIndexed(
+  cfg: Config,
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  limit: number,
+): { top: Scored[]; evaluated: number } {
+  const top = new TopK(limit);
+  const order: {
+    lists: GroupLists;
+    bucket: Bucket | undefined;
+    ub: number;
+    distUB: number;
+    other: number;
+  }[] = [];
+  // Bounds come from the live buckets (their first level is the highest still listed), so
+  // groups whose agents with the skill are all at capacity drop out entirely.
+  const consider = (lists: GroupLists, distUB: number): void => {
+    let sum = 0;
+    let bucket: Bucket | undefined;
+    let leadLvl = 0;
+    for (const r of ctx.required) {
+      const b = lists.bySkill.get(r)!;
+      sum += b.lvl[0]!;
+      if (bucket === undefined || b.idx.length < bucket.idx.length) {
+        bucket = b;
+        leadLvl = b.lvl[0]!;
+      }
+    }
+    for (const p of ctx.preferred) sum += lists.bySkill.get(p)?.lvl[0] ?? 0;
+    const skillUB = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+    const ub = cfg.wSkill * skillUB + cfg.wLoad + cfg.wDistance * distUB + cfg.wCustom;
+    order.push({ lists, bucket, ub, distUB, other: sum - leadLvl });
+  };
+  forEachGroup(core, state, ctx, consider);
+  // Stable sort keeps group build order among equal bounds, so runs repeat.
+  order.sort((x, y) => y.ub - x.ub);
+  let evaluated = 0;
+  for (const o of order) {
+    const bar = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
+    if (o.ub + EPS < bar) break;
+    if (o.bucket !== undefined) {
+      const rest = cfg.wLoad + cfg.wDistance * o.distUB + cfg.wCustom;
+      const { idx, lvl } = o.bucket;
+      for (let k = 0; k < idx.length; k++) {
+        const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
+        const skillUB = (lvl[k]! + o.other) * ctx.skillDiv;
+        if (cfg.wSkill * skillUB + rest + EPS < w) break;
+        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, o.distUB, skillUB);
+        if (e) {
+          evaluated++;
+          top.push(e);
+        }
+      }
+    } else {
+      const all = o.lists.all;
+      for (let k = 0; k < all.length; k++) {
+        const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
+        const e = evaluate(cfg, core, state, ctx, all[k]!, w, o.distUB);
+        if (e) {
+          evaluated++;
+          top.push(e);
+        }
+      }
+    }
+  }
+  return { top: top.sorted() as Scored[], evaluated };
+}
+
+/** Every agent that could be eligible for the job: the index's buckets, without bounds. */
+export function candidates(core: PoolCore, state: PoolState, ctx: JobCtx): number[] {
+  const out: number[] = [];
+  if (!core.indexed) {
+    for (let i = 0; i < core.n; i++) out.push(i);
+    return out;
+  }
+  forEachGroup(core, state, ctx, (lists) => {
+    let best: ArrayLike<number> = lists.all;
+    for (const r of ctx.required) {
+      const b = lists.bySkill.get(r)!;
+      if (b.idx.length < best.length) best = b.idx;
+    }
+    for (let k = 0; k < best.length; k++) out.push(best[k]!);
+  });
+  return out;
+}
+
+/**
+ * Calls `visit` for every group that may hold an eligible agent, with an upper bound of the
+ * distance factor of its members: only the job's team, only groups that still list an agent
+ * with each required skill, only cells whose bounding circle comes within maxDistanceKm;
+ * the whole team when the job has no location.
+ */
+function forEachGroup(
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  visit: (lists: GroupLists, distUB: number) => void,
+): void {
+  const ok = (g: Group, lists: GroupLists): boolean => {
+    if (ctx.team !== undefined && g.team !== ctx.team) return false;
+    for (const r of ctx.required) if (!lists.bySkill.has(r)) return false;
+    return lists.all.length > 0;
+  };
+  if (!ctx.hasLoc) {
+    core.globals.forEach((g, k) => {
+      const lists = state.globalLists[k]!;
+      if (ok(g, lists)) visit(lists, 1);
+    });
+    return;
+  }
+  const scale = ctx.scale;
+  core.cells.forEach((c, k) => {
+    const lists = state.cellLists[k]!;
+    if (!ok(c, lists)) return;
+    if (!c.hasLoc) {
+      if (!ctx.needLoc) visit(lists, 0);
+      return;
+    }
+    const d = haversineKm(ctx.lat, ctx.lng, ctx.cosLat, c.lat, c.lng, c.cosLat);
+    const lb = d > c.radiusKm ? d - c.radiusKm : 0;
+    if (lb > ctx.maxKm) return;
+    visit(lists, scale / (scale + lb));
+  });
+}
