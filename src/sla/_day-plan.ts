@@ -60,13 +60,14 @@ export class DayPlans {
   plan(day: number): DayPlan {
     let p = this.plans.get(day);
     if (p) return p;
-    p = this.build(day);
+    p = this.compute(day);
     if (this.plans.size > 200_000) this.plans.clear();
     this.plans.set(day, p);
     return p;
   }
 
-  private build(day: number): DayPlan {
+  /** Builds the plan of `day` without caching it (the timeline keeps its own flat copy). */
+  compute(day: number): DayPlan {
     const start = this.boundary(day);
     const end = Math.max(start, this.boundary(day + 1));
     const raw: number[] = [];

@@ -2,12 +2,20 @@ import { ValidationError } from '../errors/index';
 import { formatDay } from './_dates';
 import { DayPlans } from './_day-plan';
 import { compileSpec, WEEKDAY_KEYS } from './_spec';
+import { instantAt, Timeline } from './_timeline';
 import { zoneTable } from './_zone';
 import type { BusinessCalendar, CalendarSpec, WeekdayKey } from './types';
 
 const MINUTE_MS = 60_000;
 /** A search that crosses this many consecutive closed days gives up instead of looping. */
 const MAX_CLOSED_DAYS = 3653;
+/** Chunks the timeline walks past before handing a long span to the week-skipping walk. */
+const MAX_WALK = 8;
+/**
+ * Instants the timeline serves; beyond, chunks (and zone blocks) would reach past the last
+ * valid Date, so the day walk answers (and fails where it always did).
+ */
+const FAST_LIMIT = 8.5e15;
 
 function checkDate(value: unknown, name: string, context: string): number {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
@@ -75,6 +83,37 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
   const compiled = compileSpec(spec);
   const plans = new DayPlans(compiled, zoneTable(compiled.timeZone));
   const weekTotal = compiled.weekTotalMs;
+  const timeline = new Timeline(plans);
+
+  /** addMs on the prefix-sum timeline; long or closed stretches go to the day walk. */
+  function addFast(s: number, amount: number): number {
+    if (s > FAST_LIMIT || s < -FAST_LIMIT) return addMs(s, amount);
+    let target = timeline.cumAt(s) + amount;
+    let c = timeline.c;
+    if (target <= c.total) return instantAt(c, target, timeline.j);
+    for (let walked = 0; walked < MAX_WALK; walked++) {
+      target -= c.total;
+      c = timeline.chunk(c.index + 1);
+      // A closed chunk may start a closure long enough to fail: the day walk reports it.
+      if (c.total === 0) break;
+      if (target <= c.total) return instantAt(c, target, 0);
+    }
+    return addMs(s, amount);
+  }
+
+  /** betweenMs (from < to) as a difference of prefix sums. */
+  function betweenFast(from: number, to: number): number {
+    if (from < -FAST_LIMIT || to > FAST_LIMIT) return betweenMs(from, to);
+    const a = timeline.cumAt(from);
+    const ca = timeline.c;
+    const b = timeline.cumAt(to);
+    const cb = timeline.c;
+    if (ca === cb) return b - a;
+    if (cb.index - ca.index > MAX_WALK) return betweenMs(from, to);
+    let sum = ca.total - a + b;
+    for (let k = ca.index + 1; k < cb.index; k++) sum += timeline.chunk(k).total;
+    return sum;
+  }
 
   function addMs(s: number, amount: number): number {
     let rem = amount;
@@ -153,14 +192,14 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
     addBusinessMinutes(start: Date, minutes: number): Date {
       const s = checkDate(start, 'start', 'addBusinessMinutes');
       const amount = checkMinutes(minutes, 'addBusinessMinutes');
-      return new Date(amount === 0 ? s : addMs(s, amount));
+      return new Date(amount === 0 ? s : addFast(s, amount));
     },
     businessMinutesBetween(from: Date, to: Date): number {
       const f = checkDate(from, 'from', 'businessMinutesBetween');
       const t = checkDate(to, 'to', 'businessMinutesBetween');
       if (t === f) return 0;
-      if (t > f) return betweenMs(f, t) / MINUTE_MS;
-      const back = betweenMs(t, f);
+      if (t > f) return betweenFast(f, t) / MINUTE_MS;
+      const back = betweenFast(t, f);
       return back === 0 ? 0 : -back / MINUTE_MS;
     },
     isOpen(at: Date): boolean {

@@ -1,0 +1,195 @@
+import type { DayPlans } from './_day-plan';
+import { DAY_MS } from './_zone';
+
+/** Local days per chunk: long enough that most SLA spans stay inside one chunk. */
+export const CHUNK_DAYS = 128;
+/** Chunks kept per calendar before the cache starts over (~8 KB each, ~350 years). */
+const MAX_CHUNKS = 1024;
+
+/**
+ * The open time of `CHUNK_DAYS` consecutive local days as flat typed arrays, with business time
+ * accumulated from the chunk's first instant. Everything is integer UTC milliseconds, so sums
+ * and differences are exact.
+ */
+export class Chunk {
+  constructor(
+    /** Chunk number: local days [index * CHUNK_DAYS, (index + 1) * CHUNK_DAYS). */
+    readonly index: number,
+    /** First instant of the chunk's first day bucket. */
+    readonly t0: number,
+    /** First instant after the chunk's last day bucket (= next chunk's t0). */
+    readonly t1: number,
+    /** Bucket start of each day, plus t1 at [CHUNK_DAYS]. */
+    readonly dayStart: Float64Array,
+    /** Index of each day's first interval, plus the interval count at [CHUNK_DAYS]. */
+    readonly dayIv: Int32Array,
+    readonly ivStart: Float64Array,
+    readonly ivEnd: Float64Array,
+    /** Business ms from t0 to ivStart[i]; [count] holds the chunk total. */
+    readonly ivCum: Float64Array,
+    /** Business ms in the whole chunk. */
+    readonly total: number,
+  ) {}
+}
+
+const NONE = new Chunk(
+  Number.NaN,
+  0,
+  0,
+  new Float64Array(1),
+  new Int32Array(1),
+  new Float64Array(0),
+  new Float64Array(0),
+  new Float64Array(1),
+  0,
+);
+
+/**
+ * Per-calendar prefix-sum timeline over day plans, built lazily chunk by chunk. Locating an
+ * instant is a chunk-range check, a day guess fixed up against bucket starts, and a scan of the
+ * day's few intervals; business time between two instants is a difference of prefix sums.
+ */
+/** Direct-mapped cache of recently used chunks, in front of the map (power of two). */
+const SLOTS = 16;
+const CHUNK_MS = CHUNK_DAYS * DAY_MS;
+const PER_DAY = 1 / DAY_MS;
+/** Intervals scanned linearly before {@link instantAt} switches to galloping. */
+const SCAN = 24;
+
+export class Timeline {
+  private readonly chunks = new Map<number, Chunk>();
+  private readonly slots: Chunk[] = new Array<Chunk>(SLOTS).fill(NONE);
+  private last: Chunk = NONE;
+  private prev: Chunk = NONE;
+  /** Chunk of the instant most recently passed to {@link cumAt}. */
+  c: Chunk = NONE;
+  /** First interval of {@link c} ending after that instant (its day's end index if none). */
+  j = 0;
+
+  constructor(private readonly plans: DayPlans) {}
+
+  chunk(index: number): Chunk {
+    const slot = index & (SLOTS - 1);
+    let c = this.slots[slot]!;
+    if (c.index === index) return c;
+    c = this.chunks.get(index) ?? this.add(index);
+    this.slots[slot] = c;
+    return c;
+  }
+
+  private add(index: number): Chunk {
+    const c = this.build(index);
+    if (this.chunks.size >= MAX_CHUNKS) this.chunks.clear();
+    this.chunks.set(index, c);
+    return c;
+  }
+
+  private build(index: number): Chunk {
+    const day0 = index * CHUNK_DAYS;
+    const dayStart = new Float64Array(CHUNK_DAYS + 1);
+    const dayIv = new Int32Array(CHUNK_DAYS + 1);
+    const flat: number[] = [];
+    let end = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < CHUNK_DAYS; i++) {
+      const p = this.plans.compute(day0 + i);
+      dayStart[i] = p.start;
+      dayIv[i] = flat.length >> 1;
+      for (let k = 0; k < p.iv.length; k++) flat.push(p.iv[k]!);
+      end = p.end;
+    }
+    const n = flat.length >> 1;
+    dayStart[CHUNK_DAYS] = end;
+    dayIv[CHUNK_DAYS] = n;
+    const ivStart = new Float64Array(n);
+    const ivEnd = new Float64Array(n);
+    const ivCum = new Float64Array(n + 1);
+    let cum = 0;
+    for (let i = 0; i < n; i++) {
+      const a = flat[2 * i]!;
+      const b = flat[2 * i + 1]!;
+      ivStart[i] = a;
+      ivEnd[i] = b;
+      ivCum[i] = cum;
+      cum += b - a;
+    }
+    ivCum[n] = cum;
+    return new Chunk(index, dayStart[0]!, end, dayStart, dayIv, ivStart, ivEnd, ivCum, cum);
+  }
+
+  /** Chunk whose time range holds instant `t`. */
+  find(t: number): Chunk {
+    let c = this.last;
+    if (t >= c.t0 && t < c.t1) return c;
+    c = this.prev;
+    if (t >= c.t0 && t < c.t1) {
+      this.prev = this.last;
+      this.last = c;
+      return c;
+    }
+    // A local day lies within a day of its UTC day, so this guess is at most one chunk off.
+    let index = Math.floor(t / CHUNK_MS);
+    for (;;) {
+      c = this.chunk(index);
+      if (t < c.t0) index--;
+      else if (t >= c.t1) index++;
+      else break;
+    }
+    this.prev = this.last;
+    this.last = c;
+    return c;
+  }
+
+  /**
+   * Business ms from the start of `t`'s chunk to `t`. Sets {@link c} to that chunk and {@link j}
+   * to the first interval that ends after `t`.
+   */
+  cumAt(t: number): number {
+    const c = this.find(t);
+    const ds = c.dayStart;
+    // A guess within a day or so of the bucket (DST days are not 24 h), fixed up below.
+    let d = ((t - c.t0) * PER_DAY) | 0;
+    if (d >= CHUNK_DAYS) d = CHUNK_DAYS - 1;
+    while (t < ds[d]!) d--;
+    while (t >= ds[d + 1]!) d++;
+    const ivEnd = c.ivEnd;
+    let j = c.dayIv[d]!;
+    const e = c.dayIv[d + 1]!;
+    while (j < e && ivEnd[j]! <= t) j++;
+    this.c = c;
+    this.j = j;
+    const cum = c.ivCum[j]!;
+    if (j < e) {
+      const a = c.ivStart[j]!;
+      if (t > a) return cum + (t - a);
+    }
+    return cum;
+  }
+}
+
+/**
+ * Earliest instant at which `target` business ms (> 0, <= c.total) have elapsed since `c.t0`,
+ * searching intervals from `lo` on (the caller guarantees ivCum[lo] < target).
+ */
+export function instantAt(c: Chunk, target: number, lo: number): number {
+  const cum = c.ivCum;
+  // Smallest i >= lo with cum[i + 1] >= target. SLA spans are usually a few days ahead, where a
+  // short linear scan (one mispredicted branch) beats bisection; longer ones gallop and bisect.
+  const last = c.dayIv[CHUNK_DAYS]! - 1;
+  let i = lo;
+  const stop = Math.min(lo + SCAN, last);
+  while (i < stop && cum[i + 1]! < target) i++;
+  if (cum[i + 1]! < target) {
+    let hi = i + 1;
+    for (let step = 1; hi < last && cum[hi + 1]! < target; step += step) {
+      i = hi + 1;
+      hi = Math.min(last, hi + step);
+    }
+    i = Math.max(i, stop + 1);
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (cum[mid + 1]! >= target) hi = mid;
+      else i = mid + 1;
+    }
+  }
+  return c.ivStart[i]! + (target - cum[i]!);
+}
