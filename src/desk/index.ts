@@ -22,6 +22,7 @@ import {
   NotFoundError,
   PermissionError,
   StoreError,
+  TransitionError,
   ValidationError,
   type ValidationIssue,
 } from '../errors/index';
@@ -121,6 +122,23 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
   idempotencyTtlMs?: number;
   /** Id generator for tickets and comments (inject a seeded one for reproducible runs). */
   generateId?: (kind: 'ticket' | 'comment') => string;
+  /** Parent and child tickets. */
+  children?: {
+    /**
+     * Refuse to move a parent to a resolved or closed state while a child is open (the move
+     * would orphan it). @default true
+     */
+    blockParent?: boolean;
+    /**
+     * When the last open child resolves: `'resolve'` moves the parent to a resolved state,
+     * `{ moveTo }` to a review state of your workflow (by the shortest path of allowed moves),
+     * `'none'` leaves it. The children's results are rolled up into the audit entry.
+     * @default 'none'
+     */
+    onAllResolved?: 'resolve' | 'none' | { moveTo: S };
+    /** Max depth of a ticket tree (a top-level ticket is depth 1). @default 5 */
+    maxDepth?: number;
+  };
   /** SLA policies and how their timers run. Without policies, tickets carry no clocks. */
   sla?: {
     /** Checked in order; the first policy matching a ticket applies. */
@@ -149,6 +167,8 @@ export interface ListQuery<S extends string = string> {
   assignee?: string | null | readonly (string | null)[];
   team?: string | readonly string[];
   requester?: string | readonly string[];
+  /** Children of this ticket; `null` for top-level tickets. */
+  parentId?: string | null | readonly (string | null)[];
   /** @default 'createdAt' */
   sort?: SortField;
   /** @default 'asc' */
@@ -277,6 +297,8 @@ export interface Desk<S extends string = DefaultStatus> {
   transition(id: string, to: S, ctx: CommandContext): Promise<Ticket<S>>;
   /** Adds a comment (public or internal). */
   comment(id: string, input: CommentInput, ctx: CommandContext): Promise<CommentResult<S>>;
+  /** The child tickets of a ticket (those created with `parentId: id`), oldest first (ties by id). */
+  children(id: string, ctx?: ReadContext): Promise<Ticket<S>[]>;
   /** Comments of a ticket, oldest first; internal ones only for actors allowed `read_internal`. */
   comments(id: string, ctx?: ReadContext): Promise<Comment[]>;
   /** Audit entries of a ticket, oldest first. */
@@ -381,6 +403,7 @@ const LIST_KEYS = new Set([
   'assignee',
   'team',
   'requester',
+  'parentId',
   'sort',
   'direction',
   'limit',
@@ -469,8 +492,15 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
+  /** The desk's own actor for automatic changes (SLA firings, roll-ups); never checked by the policy. */
+  const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system:sla', roles: Object.freeze(['system']) });
+  const ROLLUP_ACTOR: Actor = Object.freeze({
+    id: 'system:rollup',
+    roles: Object.freeze(['system']),
+  });
   const decide = (ctx: PolicyContext): Decision => policy.can(ctx);
   const authorize = (ctx: PolicyContext) => {
+    if (ctx.actor === SYSTEM_ACTOR || ctx.actor === ROLLUP_ACTOR) return;
     const d = decide(ctx);
     if (!d.allowed) {
       throw new PermissionError({
@@ -647,6 +677,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     rawCtx: CommandContext,
     arg: A,
     plan: Plan<A, R>,
+    afterPlan?: (current: Ticket<S>, next: Ticket<S>) => Promise<void>,
   ): Promise<R> => {
     const ctx = checkCommandContext(rawCtx);
     const tenantId = tenantOf(ctx);
@@ -679,6 +710,7 @@ export function createTicketing<S extends string = DefaultStatus>(
       const now = clock.now();
       const planned = plan(current, now, ctx.actor, arg);
       if ('noop' in planned) return planned.noop;
+      if (afterPlan) await afterPlan(current, planned.ticket);
       let next = planned.ticket;
       let changes = planned.changes;
       if (slaOn) {
@@ -962,9 +994,8 @@ export function createTicketing<S extends string = DefaultStatus>(
   const slaFacts = {
     kindOf: (st: string) => (workflow.hasState(st) ? workflow.kindOf(st) : 'open'),
   };
-  const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system:sla', roles: Object.freeze(['system']) });
   const isStaff = (actor: Actor, t: Ticket<S>) =>
-    actor.id !== t.requester && actor.roles.some((r) => r !== 'requester');
+    actor.id !== t.requester && actor.roles.some((r) => r !== 'requester' && r !== 'system');
   const policyOf = (t: Ticket<S>) =>
     t.sla ? slaPolicies.find((p) => p.id === t.sla!.policyId) : undefined;
   let armed: { id: TimerId; at: number } | null = null;
@@ -1240,6 +1271,109 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
   };
 
+  // ---- parent and child tickets ----------------------------------------------------------
+
+  const blockParent = options.children?.blockParent ?? true;
+  const onAllResolved = options.children?.onAllResolved ?? 'none';
+  const maxDepth = options.children?.maxDepth ?? 5;
+  const isDone = (st: S) => {
+    const k = workflow.kindOf(st);
+    return k === 'resolved' || k === 'closed';
+  };
+  const unfinished = () => workflow.states.filter((st) => !isDone(st));
+  const reportBackgroundError = (e: unknown) => {
+    console.error(
+      'ticketkit: an automatic follow-up (roll-up) failed; the command itself succeeded.',
+      e,
+    );
+  };
+
+  const openChildrenOf = async (tenantId: string, id: string, limit: number) =>
+    (await wrap('listTickets', () =>
+      store.listTickets(tenantId, {
+        filter: { parentId: [id], status: unfinished() },
+        sort: { field: 'createdAt', direction: 'asc' },
+        limit,
+      }),
+    )) as Ticket<S>[];
+
+  const refuseOpenChildren = async (current: Ticket<S>, next: Ticket<S>) => {
+    const open = await openChildrenOf(current.tenantId, current.id, 6);
+    if (open.length === 0) return;
+    const list = open
+      .slice(0, 5)
+      .map((c) => `${c.id} ("${c.status}")`)
+      .join(', ');
+    throw new TransitionError({
+      ticketId: current.id,
+      from: current.status,
+      to: next.status,
+      allowed: workflow.movesFrom(current.status).map((m) => m.to),
+      guard: 'open-children',
+      reason: `${open.length > 5 ? 'more than 5' : open.length} child ticket(s) still open: ${list}; resolve them first or set children.blockParent: false`,
+    });
+  };
+
+  /** Shortest path of allowed moves from a state to a target (or to any resolved state). */
+  const pathTo = (from: S, target: (st: S) => boolean): S[] | null => {
+    const prev = new Map<S, S | null>([[from, null]]);
+    const queue: S[] = [from];
+    while (queue.length) {
+      const st = queue.shift()!;
+      if (st !== from && target(st)) {
+        const path: S[] = [];
+        for (let x: S | null = st; x !== null && x !== from; x = prev.get(x) ?? null)
+          path.unshift(x);
+        return path;
+      }
+      for (const m of workflow.movesFrom(st)) {
+        if (!prev.has(m.to)) {
+          prev.set(m.to, st);
+          queue.push(m.to);
+        }
+      }
+    }
+    return null;
+  };
+
+  /** When a child finishes and no sibling is open, moves the parent on, with the roll-up. */
+  const rollUp = async (child: Ticket<S>): Promise<void> => {
+    const tenantId = child.tenantId;
+    const parentId = child.parentId!;
+    if ((await openChildrenOf(tenantId, parentId, 1)).length > 0) return;
+    const parent = (await wrap('getTicket', () =>
+      store.getTicket(tenantId, parentId),
+    )) as Ticket<S> | null;
+    if (!parent || isDone(parent.status)) return;
+    const target =
+      onAllResolved === 'resolve'
+        ? (st: S) => workflow.kindOf(st) === 'resolved'
+        : (st: S) => st === (onAllResolved as { moveTo: S }).moveTo;
+    const path = pathTo(parent.status, target);
+    if (!path) return;
+    const kids = (await wrap('listTickets', () =>
+      store.listTickets(tenantId, {
+        filter: { parentId: [parentId] },
+        sort: { field: 'createdAt', direction: 'asc' },
+        limit: 1000,
+      }),
+    )) as Ticket<S>[];
+    const rollup = kids.map((k) => ({ id: k.id, title: k.title, status: k.status, team: k.team }));
+    for (const st of path) {
+      await change(
+        'transition',
+        parentId,
+        { actor: ROLLUP_ACTOR, tenantId },
+        st,
+        (cur, now, actor, to) => {
+          const planned = planTransition(cur, now, actor, to);
+          if ('noop' in planned) return planned;
+          return { ...planned, meta: { ...(planned.meta ?? {}), rollup } };
+        },
+      );
+    }
+  };
+
   // ---- commands ------------------------------------------------------------------------
 
   const desk: Desk<S> = {
@@ -1267,6 +1401,46 @@ export function createTicketing<S extends string = DefaultStatus>(
                 code: 'not_found',
                 path: ['parentId'],
                 message: `no ticket "${input.parentId}" in this tenant; create the parent first`,
+              },
+            ],
+            { context: 'Invalid ticket' },
+          );
+        }
+        if (workflow.kindOf(parent.status as S) === 'closed') {
+          throw new ValidationError(
+            [
+              {
+                code: 'parent_closed',
+                path: ['parentId'],
+                message: `parent ${parent.id} is "${parent.status}", a closed state; it cannot get new children`,
+              },
+            ],
+            { context: 'Invalid ticket' },
+          );
+        }
+        let depth = 2;
+        for (let up = parent.parentId; up !== null; depth++) {
+          if (depth > maxDepth) {
+            throw new ValidationError(
+              [
+                {
+                  code: 'too_deep',
+                  path: ['parentId'],
+                  message: `a ticket tree may be at most ${maxDepth} levels deep; attach the child higher up`,
+                },
+              ],
+              { context: 'Invalid ticket' },
+            );
+          }
+          up = (await wrap('getTicket', () => store.getTicket(tenantId, up!)))?.parentId ?? null;
+        }
+        if (depth > maxDepth) {
+          throw new ValidationError(
+            [
+              {
+                code: 'too_deep',
+                path: ['parentId'],
+                message: `a ticket tree may be at most ${maxDepth} levels deep; attach the child higher up`,
               },
             ],
             { context: 'Invalid ticket' },
@@ -1436,6 +1610,7 @@ export function createTicketing<S extends string = DefaultStatus>(
       strings(query.assignee, 'assignee', true);
       strings(query.team, 'team', false);
       strings(query.requester, 'requester', false);
+      strings(query.parentId, 'parentId', true);
       if (issues.length) throw new ValidationError(issues, { context: 'desk.list' });
 
       const filter: StoreFilter = {
@@ -1444,6 +1619,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         ...(query.assignee !== undefined ? { assignee: asList(query.assignee)! } : {}),
         ...(query.team !== undefined ? { team: asList(query.team)! } : {}),
         ...(query.requester !== undefined ? { requester: asList(query.requester)! } : {}),
+        ...(query.parentId !== undefined ? { parentId: asList(query.parentId)! } : {}),
       };
       let after = query.cursor ? decodeCursor(query.cursor, sort, direction) : undefined;
       const actor = ctx?.actor;
@@ -1489,8 +1665,35 @@ export function createTicketing<S extends string = DefaultStatus>(
       return change('assign', id, ctx, assignee, planAssign);
     },
 
-    transition(id, to, ctx) {
-      return change('transition', id, ctx, to, planTransition);
+    async transition(id, to, ctx) {
+      const closing = workflow.hasState(to) && isDone(to);
+      const t = await change(
+        'transition',
+        id,
+        ctx,
+        to,
+        planTransition,
+        closing && blockParent ? refuseOpenChildren : undefined,
+      );
+      if (closing && t.parentId !== null && onAllResolved !== 'none') {
+        await rollUp(t).catch(reportBackgroundError);
+      }
+      return t;
+    },
+
+    async children(id, ctx) {
+      const tenantId = tenantOf(ctx);
+      if (ctx?.actor) checkActor(ctx.actor);
+      const parent = await loadOrThrow(tenantId, id);
+      if (ctx?.actor) authorize({ actor: ctx.actor, action: 'read', ticket: parent });
+      const out: Ticket<S>[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<Ticket<S>> = await desk.list({ parentId: id, limit: 1000, cursor }, ctx);
+        out.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return out;
     },
 
     comment(id, input, ctx) {

@@ -141,6 +141,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const assignee = f.assignee && new Set(f.assignee);
       const team = f.team && new Set(f.team);
       const requester = f.requester && new Set(f.requester);
+      const parent = f.parentId && new Set(f.parentId);
       const dir = q.sort.direction === 'asc' ? 1 : -1;
       const field = q.sort.field;
       const after = q.after;
@@ -151,6 +152,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         if (assignee && !assignee.has(ticket.assignee)) continue;
         if (team && !team.has(ticket.team ?? '')) continue;
         if (requester && !requester.has(ticket.requester)) continue;
+        if (parent && !parent.has(ticket.parentId)) continue;
         const v = sortValue(ticket, field);
         if (after) {
           const c = v < after.value ? -1 : v > after.value ? 1 : 0;

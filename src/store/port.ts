@@ -99,6 +99,8 @@ export interface StoreFilter {
   readonly assignee?: readonly (string | null)[];
   readonly team?: readonly string[];
   readonly requester?: readonly string[];
+  /** Children of these parents; `null` in the list matches top-level tickets. */
+  readonly parentId?: readonly (string | null)[];
 }
 
 /** A keyset position: the sort value and id of the last item of the previous page. */

@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import {
+  createManualClock,
+  createTicketing,
+  defineWorkflow,
+  TransitionError,
+  ValidationError,
+} from 'ticketkit';
+import { describe, expect, it } from 'vitest';
+
+const sup = { id: 'sup', roles: ['supervisor'] };
+
+describe('parent and child tickets', () => {
+  it('lists children, refuses to close a parent over open children, and allows it after', async () => {
+    const clock = createManualClock('2026-03-02T00:00:00Z');
+    const desk = createTicketing({ clock });
+    const parent = await desk.create({ title: 'Hospital network outage' }, { actor: sup });
+    const net = await desk.create(
+      { title: 'Core switch', team: 'network', parentId: parent.id },
+      { actor: sup },
+    );
+    clock.advance(1);
+    const app = await desk.create(
+      { title: 'EMR app', team: 'application', parentId: parent.id },
+      { actor: sup },
+    );
+    expect((await desk.children(parent.id)).map((c) => c.id)).toEqual([net.id, app.id]);
+    await desk.transition(parent.id, 'in_progress', { actor: sup });
+    const e = await desk.transition(parent.id, 'resolved', { actor: sup }).catch((x) => x);
+    expect(e).toBeInstanceOf(TransitionError);
+    expect(e).toMatchObject({ guard: 'open-children' });
+    expect(e.message).toContain(net.id);
+    expect((await desk.get(parent.id))?.version).toBe(2);
+    for (const c of [net, app]) {
+      await desk.transition(c.id, 'in_progress', { actor: sup });
+      await desk.transition(c.id, 'resolved', { actor: sup });
+    }
+    expect((await desk.transition(parent.id, 'resolved', { actor: sup })).status).toBe('resolved');
+  });
+
+  it('resolves the parent when the last child resolves, with the roll-up in the audit entry', async () => {
+    const clock = createManualClock('2026-03-02T00:00:00Z');
+    const desk = createTicketing({ clock, children: { onAllResolved: 'resolve' } });
+    const parent = await desk.create({ title: 'Outage' }, { actor: sup });
+    const kids = [];
+    for (const team of ['network', 'server', 'application']) {
+      clock.advance(1);
+      kids.push(await desk.create({ title: team, team, parentId: parent.id }, { actor: sup }));
+    }
+    for (const [i, k] of kids.entries()) {
+      await desk.transition(k.id, 'in_progress', { actor: sup });
+      await desk.transition(k.id, 'resolved', { actor: sup });
+      const p = (await desk.get(parent.id))!;
+      expect(p.status).toBe(i < 2 ? 'pending' : 'resolved');
+    }
+    const h = await desk.history(parent.id);
+    const last = h.at(-1)!;
+    expect(last.actor.id).toBe('system:rollup');
+    expect(last.meta?.rollup).toEqual(
+      kids.map((k) => ({ id: k.id, title: k.title, status: 'resolved', team: k.team })),
+    );
+    // pending -> in_progress -> resolved: the shortest path of allowed moves.
+    expect(h.slice(1).map((e) => e.changes.status?.to)).toEqual(['in_progress', 'resolved']);
+  });
+
+  it('can move the parent to a review state instead', async () => {
+    const wf = defineWorkflow({
+      initial: 'open',
+      states: {
+        open: { to: ['review', 'done'] },
+        review: { to: ['done', 'open'] },
+        done: { terminal: true, kind: 'closed' },
+      },
+    });
+    const desk = createTicketing({
+      workflow: wf,
+      children: { onAllResolved: { moveTo: 'review' } },
+    });
+    const p = await desk.create({ title: 'p' }, { actor: sup });
+    const c = await desk.create({ title: 'c', parentId: p.id }, { actor: sup });
+    await desk.transition(c.id, 'done', { actor: sup });
+    expect((await desk.get(p.id))?.status).toBe('review');
+  });
+
+  it('limits depth and refuses children under a closed parent', async () => {
+    const desk = createTicketing({ children: { maxDepth: 3 } });
+    const a = await desk.create({ title: 'a' }, { actor: sup });
+    const b = await desk.create({ title: 'b', parentId: a.id }, { actor: sup });
+    const c = await desk.create({ title: 'c', parentId: b.id }, { actor: sup });
+    const e = await desk.create({ title: 'd', parentId: c.id }, { actor: sup }).catch((x) => x);
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.issues[0]).toMatchObject({ code: 'too_deep', path: ['parentId'] });
+    const z = await desk.create({ title: 'z' }, { actor: sup });
+    for (const to of ['in_progress', 'resolved', 'archived'] as const)
+      await desk.transition(z.id, to, { actor: sup });
+    const e2 = await desk.create({ title: 'late', parentId: z.id }, { actor: sup }).catch((x) => x);
+    expect(e2.issues[0]).toMatchObject({ code: 'parent_closed' });
+  });
+
+  it('roll-up property: the parent resolves exactly when its last child does, whatever the order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.nat({ max: 4 }), { maxLength: 12 }),
+        async (n, order) => {
+          const desk = createTicketing({ children: { onAllResolved: 'resolve' } });
+          const p = await desk.create({ title: 'p' }, { actor: sup });
+          const kids = [];
+          for (let i = 0; i < n; i++)
+            kids.push(await desk.create({ title: `k${i}`, parentId: p.id }, { actor: sup }));
+          const done = new Set<number>();
+          const steps = [...order.map((i) => i % n), ...kids.map((_, i) => i)];
+          for (const i of steps) {
+            if (done.has(i)) continue;
+            await desk.transition(kids[i]!.id, 'in_progress', { actor: sup });
+            await desk.transition(kids[i]!.id, 'resolved', { actor: sup });
+            done.add(i);
+            const parent = (await desk.get(p.id))!;
+            expect(parent.status === 'resolved').toBe(done.size === n);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
