@@ -36,6 +36,7 @@ export {
   type DeskImportProgress,
   type DeskImportResult,
   type DeskSla,
+  type DispatchOutcome,
   type ListQuery,
   type Page,
   type ReadContext,

@@ -15,6 +15,13 @@ import type { z } from 'zod';
 import { deepFreeze, fingerprint, randomId, sameValue, toIso } from '../_internal/index';
 import type { AuditAction, AuditActor, AuditEntry } from '../audit/index';
 import { type Clock, systemClock, type TimerId } from '../clock/index';
+import type {
+  Agent,
+  Dispatcher,
+  DispatchJob,
+  ExcludedAgent,
+  RankedCandidate,
+} from '../dispatch/index';
 import {
   ConflictError,
   IdempotencyConflictError,
@@ -122,6 +129,24 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
   idempotencyTtlMs?: number;
   /** Id generator for tickets and comments (inject a seeded one for reproducible runs). */
   generateId?: (kind: 'ticket' | 'comment') => string;
+  /** Automatic assignment with a dispatcher (see `createDispatcher`). */
+  dispatch?: {
+    dispatcher: Dispatcher;
+    /**
+     * The agents who may take tickets in a tenant (your user directory: skills, capacity,
+     * location, team, shift calendar). Their `load` is replaced by the live count of open
+     * tickets assigned to them in the store.
+     */
+    agents: (tenantId: string) => readonly Agent[] | Promise<readonly Agent[]>;
+    /**
+     * Turns a ticket into a dispatch job. Default: `requiredSkills` from
+     * `ticket.custom.requiredSkills` (an array) or else the category; location, priority and
+     * team from the ticket; `dueAt` from the earliest running SLA clock.
+     */
+    toJob?: (ticket: Ticket) => DispatchJob;
+    /** Dispatch every new ticket right after it is created. @default false */
+    autoDispatch?: boolean;
+  };
   /** Parent and child tickets. */
   children?: {
     /**
@@ -217,6 +242,16 @@ export interface CanOptions<S extends string = string> {
 
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
 
+/** What {@link Desk.dispatch} returns. */
+export interface DispatchOutcome<S extends string = string> {
+  /** The ticket after the assignment (unchanged when nobody was eligible). */
+  readonly ticket: Ticket<S>;
+  /** The chosen agent with its score breakdown, or null. */
+  readonly assigned: RankedCandidate | null;
+  /** Why agents were excluded (only when nobody was eligible). */
+  readonly excluded: readonly ExcludedAgent[];
+}
+
 /** A row of the SLA board: an open ticket and its clocks at the board's instant. */
 export interface SlaBoardRow<S extends string = string> {
   readonly ticket: Ticket<S>;
@@ -293,6 +328,15 @@ export interface Desk<S extends string = DefaultStatus> {
   update(id: string, patch: TicketPatch, ctx: CommandContext): Promise<Ticket<S>>;
   /** Sets the assignee (`null` unassigns). */
   assign(id: string, assignee: string | null, ctx: CommandContext): Promise<Ticket<S>>;
+  /**
+   * Picks the best agent with the configured dispatcher and assigns the ticket, storing the
+   * score breakdown in the audit entry. Returns the ticket and the winner, or `assigned: null`
+   * with the reasons every agent was excluded.
+   */
+  dispatch(
+    id: string,
+    ctx: CommandContext & { exclude?: readonly string[] },
+  ): Promise<DispatchOutcome<S>>;
   /** Moves the ticket to another workflow state. */
   transition(id: string, to: S, ctx: CommandContext): Promise<Ticket<S>>;
   /** Adds a comment (public or internal). */
@@ -498,9 +542,11 @@ export function createTicketing<S extends string = DefaultStatus>(
     id: 'system:rollup',
     roles: Object.freeze(['system']),
   });
+  // Every system actor of this desk, by identity: a caller's own { roles: ['system'] } is not one.
+  const systemActors = new Set<Actor>([SYSTEM_ACTOR, ROLLUP_ACTOR]);
   const decide = (ctx: PolicyContext): Decision => policy.can(ctx);
   const authorize = (ctx: PolicyContext) => {
-    if (ctx.actor === SYSTEM_ACTOR || ctx.actor === ROLLUP_ACTOR) return;
+    if (systemActors.has(ctx.actor)) return;
     const d = decide(ctx);
     if (!d.allowed) {
       throw new PermissionError({
@@ -1092,10 +1138,15 @@ export function createTicketing<S extends string = DefaultStatus>(
           if ('notify' in a) notify.push(a.notify);
           else if ('raisePriority' in a) priority = raise(priority);
           else if ('reassign' in a) {
-            const to =
-              a.reassign === 'dispatch'
-                ? await options.sla?.reassign?.(current as Ticket, rule)
-                : a.reassign;
+            let to: string | null | undefined = a.reassign;
+            if (a.reassign === 'dispatch') {
+              to = options.sla?.reassign
+                ? await options.sla.reassign(current as Ticket, rule)
+                : dispatchCfg
+                  ? ((await rankFor(current, current.assignee ? [current.assignee] : [], false))
+                      .candidates[0]?.agentId ?? null)
+                  : null;
+            }
             if (to) assignee = to;
           }
         }
@@ -1269,6 +1320,120 @@ export function createTicketing<S extends string = DefaultStatus>(
         rows: opts.limit ? rows.slice(0, opts.limit) : rows,
       };
     },
+  };
+
+  // ---- dispatch --------------------------------------------------------------------------
+
+  const dispatchCfg = options.dispatch;
+  const DISPATCH_ACTOR: Actor = Object.freeze({
+    id: 'system:dispatch',
+    roles: Object.freeze(['system']),
+  });
+  systemActors.add(DISPATCH_ACTOR);
+  const loadStates = workflow.states.filter((st) => {
+    const k = workflow.kindOf(st);
+    return k === 'open' || k === 'waiting';
+  });
+  const defaultJob = (t: Ticket): DispatchJob => {
+    const req = t.custom.requiredSkills;
+    const requiredSkills = Array.isArray(req)
+      ? req.filter((x): x is string => typeof x === 'string')
+      : t.category
+        ? [t.category]
+        : [];
+    let dueAt: Date | undefined;
+    for (const c of t.sla?.clocks ?? []) {
+      if ((c.status === 'running' || c.status === 'breached') && c.dueAt) {
+        const d = new Date(c.dueAt);
+        if (!dueAt || d < dueAt) dueAt = d;
+      }
+    }
+    return {
+      id: t.id,
+      requiredSkills,
+      priority: t.priority,
+      ...(t.location ? { location: t.location } : {}),
+      ...(t.team ? { team: t.team } : {}),
+      ...(dueAt ? { dueAt } : {}),
+    };
+  };
+
+  /** Ranks the agents for a ticket with their live load from the store. */
+  const rankFor = async (t: Ticket<S>, exclude: readonly string[], explain: boolean) => {
+    if (!dispatchCfg) {
+      throw new ValidationError(
+        [
+          {
+            code: 'not_configured',
+            path: ['dispatch'],
+            message:
+              'pass createTicketing({ dispatch: { dispatcher, agents } }) to dispatch tickets',
+          },
+        ],
+        { context: 'desk.dispatch' },
+      );
+    }
+    const [agents, loads] = await Promise.all([
+      dispatchCfg.agents(t.tenantId),
+      wrap('countByAssignee', () => store.countByAssignee(t.tenantId, loadStates)),
+    ]);
+    const live = agents
+      .filter((a) => !exclude.includes(a.id))
+      .map((a) => ({ ...a, load: loads.get(a.id) ?? 0 }));
+    const job = (dispatchCfg.toJob ?? defaultJob)(t as Ticket);
+    return dispatchCfg.dispatcher.rank(job, live, { limit: 3, explain, at: clock.now() });
+  };
+
+  const planDispatch: Plan<{ assignee: string; meta: Record<string, unknown> }, Ticket<S>> = (
+    current,
+    now,
+    actor,
+    { assignee, meta },
+  ) => {
+    assertChangeable(current, 'be assigned');
+    authorize({ actor, action: 'assign', ticket: current, assignee });
+    if (current.assignee === assignee) return { noop: current };
+    const from = current.assignee;
+    return {
+      ticket: nextTicketVersion(current, toIso(now), current.status, assignee, current.reopenCount),
+      action: 'assign',
+      changes: { assignee: { from, to: assignee } },
+      meta,
+      event: { ...draftEvent('ticket.assigned'), from, to: assignee, meta },
+    };
+  };
+
+  const dispatchTicket = async (
+    id: string,
+    ctx: CommandContext & { exclude?: readonly string[] },
+  ): Promise<DispatchOutcome<S>> => {
+    const c = checkCommandContext(ctx);
+    const tenantId = tenantOf(c);
+    const current = await loadOrThrow(tenantId, id);
+    authorize({ actor: c.actor, action: 'assign', ticket: current, assignee: null });
+    const ranked = await rankFor(current, ctx.exclude ?? [], false);
+    const best = ranked.candidates[0];
+    if (!best) {
+      const explained = await rankFor(current, ctx.exclude ?? [], true);
+      return { ticket: current, assigned: null, excluded: explained.excluded ?? [] };
+    }
+    const meta = {
+      dispatch: {
+        score: best.score,
+        breakdown: { ...best.breakdown },
+        ...(best.distanceKm !== undefined ? { distanceKm: best.distanceKm } : {}),
+        runnersUp: ranked.candidates.slice(1).map((r) => ({ agentId: r.agentId, score: r.score })),
+      },
+    };
+    const { exclude: _x, ...commandCtx } = ctx;
+    const ticket = await change(
+      'assign',
+      id,
+      commandCtx,
+      { assignee: best.agentId, meta },
+      planDispatch,
+    );
+    return { ticket, assigned: best, excluded: [] };
   };
 
   // ---- parent and child tickets ----------------------------------------------------------
@@ -1529,6 +1694,10 @@ export function createTicketing<S extends string = DefaultStatus>(
         ticket,
       });
       if (slaOn) afterSlaCommit(null, ticket, audit.actor);
+      if (dispatchCfg?.autoDispatch) {
+        const r = await dispatchTicket(ticket.id, { actor: DISPATCH_ACTOR, tenantId });
+        return r.ticket;
+      }
       return ticket;
     },
 
@@ -1664,6 +1833,8 @@ export function createTicketing<S extends string = DefaultStatus>(
     assign(id, assignee, ctx) {
       return change('assign', id, ctx, assignee, planAssign);
     },
+
+    dispatch: dispatchTicket,
 
     async transition(id, to, ctx) {
       const closing = workflow.hasState(to) && isDone(to);
