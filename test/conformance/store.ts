@@ -625,7 +625,299 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('more of the contract', () => {
+      it('returns [] for a tenant with no data, and null for an unknown idempotency key', async () => {
+        expect(
+          await store.listTickets('nobody', {
+            filter: {},
+            sort: { field: 'createdAt', direction: 'asc' },
+            limit: 10,
+          }),
+        ).toEqual([]);
+        expect(await store.listAudit('nobody', 'x')).toEqual([]);
+        expect(await store.listComments('nobody', 'x')).toEqual([]);
+        expect(await store.getIdempotency('nobody', 'k', '2026-01-01T00:00:00.000Z')).toBeNull();
+        expect((await store.countByAssignee('nobody', ['pending'])).size).toBe(0);
+      });
+
+      it('keeps the same ticket id in two tenants apart', async () => {
+        const a = makeTicket({ id: 'tk_shared', tenantId: 't1', title: 'one' });
+        const b = { ...a, tenantId: 't2', title: 'two' };
+        expect(await store.commit(insert(a))).toEqual({ ok: true });
+        expect(await store.commit(insert(b))).toEqual({ ok: true });
+        expect((await store.getTicket('t1', 'tk_shared'))?.title).toBe('one');
+        expect((await store.getTicket('t2', 'tk_shared'))?.title).toBe('two');
+        expect(await store.listAudit('t2', 'tk_shared')).toHaveLength(1);
+      });
+
+      it('keeps audit trails and comments of different tickets apart', async () => {
+        const a = makeTicket();
+        const b = makeTicket();
+        await store.commit(insert(a));
+        await store.commit(insert(b));
+        await store.commit(update(a, bump(a)));
+        expect((await store.listAudit('t1', a.id)).map((e) => e.ticketId)).toEqual([a.id, a.id]);
+        expect((await store.listAudit('t1', b.id)).map((e) => e.ticketId)).toEqual([b.id]);
+      });
+
+      it('round-trips ids with quotes, slashes, percent signs and unicode', async () => {
+        for (const id of [`tk_'quote"`, 'tk_a/b\\c', 'tk_100%_%s', 'tk_工单_🎫']) {
+          const t = makeTicket({ id });
+          expect(await store.commit(insert(t))).toEqual({ ok: true });
+          expect((await store.getTicket('t1', id))?.id).toBe(id);
+        }
+      });
+
+      it('round-trips a ticket with every optional field null, and one with SLA state', async () => {
+        const bare = makeTicket();
+        await store.commit(insert(bare));
+        expect(plain(await store.getTicket('t1', bare.id))).toEqual(plain(bare));
+        const sla = {
+          policyId: 'std',
+          clocks: [
+            {
+              metric: 'resolution' as const,
+              status: 'running' as const,
+              targetMinutes: 240,
+              elapsedMinutes: 12.5,
+              since: '2026-03-02T01:00:00.000Z',
+              dueAt: '2026-03-02T05:00:00.000Z',
+              metAt: null,
+              breachedAt: null,
+              fired: ['warn:0.5'],
+              cycle: 0,
+            },
+          ],
+        };
+        const withSla = makeTicket({ sla });
+        await store.commit(insert(withSla));
+        expect(plain(await store.getTicket('t1', withSla.id))?.sla).toEqual(sla);
+      });
+
+      it('round-trips 100 tags and a large nested custom object', async () => {
+        const custom = Object.fromEntries(
+          Array.from({ length: 200 }, (_, i) => [`k${i}`, { v: i, s: '值'.repeat(i % 7) }]),
+        );
+        const t = makeTicket({ tags: Array.from({ length: 100 }, (_, i) => `tag-${i}`), custom });
+        await store.commit(insert(t));
+        const got = await store.getTicket('t1', t.id);
+        expect(got?.tags).toHaveLength(100);
+        expect(plain(got?.custom)).toEqual(plain(custom));
+      });
+
+      it('moves a ticket between filters when its status changes', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const q = (status: string) =>
+          store.listTickets('t1', {
+            filter: { status: [status] },
+            sort: { field: 'createdAt', direction: 'asc' },
+            limit: 10,
+          });
+        expect((await q('pending')).map((x) => x.id)).toEqual([t.id]);
+        await store.commit(update(t, bump(t, { status: 'in_progress' })));
+        expect(await q('pending')).toEqual([]);
+        expect((await q('in_progress')).map((x) => x.id)).toEqual([t.id]);
+      });
+
+      it('orders by updatedAt after updates', async () => {
+        const a = makeTicket();
+        const b = makeTicket();
+        await store.commit(insert(a));
+        await store.commit(insert(b));
+        const a2 = { ...bump(a), updatedAt: '2027-01-01T00:00:00.000Z' };
+        await store.commit(update(a, a2));
+        const list = await store.listTickets('t1', {
+          filter: {},
+          sort: { field: 'updatedAt', direction: 'desc' },
+          limit: 10,
+        });
+        expect(list.map((x) => x.id)).toEqual([a.id, b.id]);
+      });
+
+      it('lists 250 tickets in full order with a limit equal to the total', async () => {
+        const all: Ticket[] = [];
+        for (let i = 0; i < 250; i++) {
+          const t = makeTicket();
+          all.push(t);
+          await store.commit(insert(t));
+        }
+        const got = await store.listTickets('t1', {
+          filter: {},
+          sort: { field: 'createdAt', direction: 'asc' },
+          limit: 250,
+        });
+        expect(got.map((t) => t.id)).toEqual(all.map((t) => t.id));
+        const one = await store.listTickets('t1', {
+          filter: {},
+          sort: { field: 'createdAt', direction: 'desc' },
+          limit: 1,
+        });
+        expect(one.map((t) => t.id)).toEqual([all.at(-1)!.id]);
+      });
+
+      it('combines filters with AND and lists with OR', async () => {
+        const x = makeTicket({ priority: 'urgent', team: 'net', assignee: 'a' });
+        const y = makeTicket({ priority: 'urgent', team: 'hw', assignee: 'a' });
+        const z = makeTicket({ priority: 'low', team: 'net', assignee: null });
+        for (const t of [x, y, z]) await store.commit(insert(t));
+        const ids = async (filter: Parameters<TicketStore['listTickets']>[1]['filter']) =>
+          (
+            await store.listTickets('t1', {
+              filter,
+              sort: { field: 'createdAt', direction: 'asc' },
+              limit: 10,
+            })
+          ).map((t) => t.id);
+        expect(await ids({ priority: ['urgent'], team: ['net'] })).toEqual([x.id]);
+        expect(await ids({ team: ['net', 'hw'], assignee: ['a'] })).toEqual([x.id, y.id]);
+        expect(await ids({ priority: ['urgent', 'low'], assignee: [null] })).toEqual([z.id]);
+        expect(await ids({ status: [] })).toEqual([]);
+      });
+
+      it('accepts an empty batch', async () => {
+        expect(await store.commitBatch([])).toEqual({ ok: true });
+      });
+
+      it('replaces an expired idempotency record on reuse and returns the new one', async () => {
+        const a = makeTicket();
+        await store.commit(
+          insert(a, { idempotency: idem('t1', 'k-re', { first: true }, a.updatedAt, 1000) }),
+        );
+        const later = new Date(Date.parse(a.updatedAt) + 5000).toISOString();
+        const b = makeTicket();
+        await store.commit(
+          insert(b, { now: later, idempotency: idem('t1', 'k-re', { second: true }, later) }),
+        );
+        expect((await store.getIdempotency('t1', 'k-re', later))?.response).toEqual({
+          second: true,
+        });
+      });
+
+      it('stores comment visibility and mentions exactly', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const c: Comment = {
+          id: 'cm_v',
+          tenantId: 't1',
+          ticketId: t.id,
+          author: 'u1',
+          body: '内部 @a @b',
+          visibility: 'internal',
+          mentions: ['a', 'b'],
+          createdAt: t.updatedAt,
+        };
+        await store.commit(update(t, bump(t), { comments: [c] }));
+        expect(plain(await store.listComments('t1', t.id))).toEqual([plain(c)]);
+      });
+
+      it('counts load only over the given statuses and never counts unassigned tickets', async () => {
+        for (const [status, assignee] of [
+          ['pending', 'a'],
+          ['in_progress', 'a'],
+          ['resolved', 'a'],
+          ['pending', null],
+          ['awaiting_feedback', 'b'],
+        ] as const) {
+          await store.commit(insert(makeTicket({ status, assignee })));
+        }
+        const loads = await store.countByAssignee('t1', [
+          'pending',
+          'in_progress',
+          'awaiting_feedback',
+        ]);
+        expect(new Map(loads)).toEqual(
+          new Map([
+            ['a', 2],
+            ['b', 1],
+          ]),
+        );
+        expect((await store.countByAssignee('t1', [])).size).toBe(0);
+      });
+    });
+
     describe('the desk over this store', () => {
+      it('pages through 120 tickets with cursors, no gaps or duplicates, both directions', async () => {
+        const clock = createManualClock('2026-03-02T01:00:00Z');
+        const desk = createTicketing({ store, clock });
+        const actor = { id: 'a', roles: ['agent'] };
+        const made: string[] = [];
+        for (let i = 0; i < 120; i++) {
+          if (i % 3 === 0) clock.advance(1000); // ties in threes
+          made.push((await desk.create({ title: `p${i}` }, { actor })).id);
+        }
+        for (const direction of ['asc', 'desc'] as const) {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: Awaited<ReturnType<typeof desk.list>> = await desk.list(
+              { limit: 7, direction, cursor },
+              { actor },
+            );
+            seen.push(...page.items.map((t) => t.id));
+            cursor = page.nextCursor;
+          } while (cursor);
+          expect(new Set(seen).size).toBe(120);
+          expect(seen.sort()).toEqual([...made].sort());
+        }
+      });
+
+      it('keeps tenants apart through the desk', async () => {
+        const desk = createTicketing({ store });
+        const a = await desk.create(
+          { title: 'A' },
+          { actor: { id: 'x', roles: ['admin'], tenantId: 'A' } },
+        );
+        const inB = { id: 'y', roles: ['admin'], tenantId: 'B' };
+        expect(await desk.get(a.id, { actor: inB })).toBeNull();
+        await expect(desk.update(a.id, { title: 'pwned' }, { actor: inB })).rejects.toMatchObject({
+          code: 'not_found',
+        });
+        expect((await inspect.ticket('A', a.id))?.title).toBe('A');
+      });
+
+      it('returns the audit trail through the desk exactly as stored', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'h' }, { actor, request: { ip: '198.51.100.4' } });
+        await desk.comment(t.id, { body: 'hi @b' }, { actor });
+        await desk.transition(t.id, 'in_progress', { actor });
+        expect(plain(await desk.history(t.id))).toEqual(
+          plain(await inspect.audit('default', t.id)),
+        );
+        expect((await desk.comments(t.id))[0]?.mentions).toEqual(['b']);
+      });
+
+      it('imports a file idempotently (re-run creates nothing)', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'm', roles: ['admin'] };
+        const csv = 'externalId,title,priority\nE-1,one,high\nE-2,two,low\nE-3,three,urgent\n';
+        expect((await desk.import(csv, { actor, batchSize: 2 })).created).toBe(3);
+        expect(await desk.import(csv, { actor })).toMatchObject({ created: 0, skipped: 3 });
+        expect((await desk.list({}, { actor })).items).toHaveLength(3);
+      });
+
+      it('stores SLA clocks with the ticket', async () => {
+        const { defineSlaPolicy } = await import('ticketkit');
+        const clock = createManualClock('2026-03-02T01:00:00Z');
+        const policy = defineSlaPolicy({
+          id: 'p',
+          targets: { resolution: '4h', assignment: '30m' },
+        });
+        const desk = createTicketing({
+          store,
+          clock,
+          sla: { policies: [policy], autoTick: false },
+        });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 's' }, { actor });
+        clock.advance({ minutes: 45 });
+        expect(await desk.sla.tick()).toBe(1);
+        const raw = await inspect.ticket('default', t.id);
+        expect(raw?.sla?.clocks.find((c) => c.metric === 'assignment')?.status).toBe('breached');
+        expect((await inspect.audit('default', t.id)).at(-1)?.action).toBe('sla');
+      });
+
       it('runs a ticket from create to archive with a gapless audit trail', async () => {
         const clock = createManualClock('2026-03-02T01:00:00Z');
         const desk = createTicketing({ store, clock });
