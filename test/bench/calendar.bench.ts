@@ -5,7 +5,9 @@
  * (Mon–Fri 09:00-12:00, 13:00-18:00, holidays) and a New York one (Mon–Fri 09:00-17:00, holidays)
  * against moment-business-time, dayjs-business-time, opening_hours and a naive minute stepper,
  * in one tinybench run. Every result is checked against the minute stepper on the same start
- * instants; peers' disagreements are printed as findings, ours must be 0.
+ * instants; peers' disagreements are printed as findings, ours must be 0. A "harness floor" row makes
+ * the same Date conversions as the ticketkit rows with no calendar work: the ceiling any Date-based
+ * implementation can reach here. Ratios are ticketkit / fastest peer, against a 300x goal.
  *
  * Peers compute in the machine's local zone (UTC here), so they get the calendar converted to
  * UTC wall times the way a user would: Shanghai is UTC+8 all year (exact); New York is given as
