@@ -2,9 +2,11 @@ import type { ValidationIssue } from '../errors/index';
 import { minCostAssignment } from './_hungarian';
 import { onLoadChange, type PoolCore, type PoolState } from './_pool';
 import {
+  check,
   evaluate,
   type JobCtx,
   jobContext,
+  probe,
   type Scored,
   searchIndexed,
   toCandidate,
@@ -148,43 +150,54 @@ export function optimal(
 ): AssignmentPlan {
   const n = jobs.length;
   const shift = core.hasCalendar ? new Uint8Array(core.n) : undefined;
-  // Feasible (job, agent) pairs, scored at slot 0; other slots differ only in the load factor.
-  const pairs: { agent: Int32Array; entries: Scored[] }[] = new Array(n);
-  const feasibleJobs = new Map<number, number>();
+  // Feasible (job, agent) pairs in flat buffers, with the score minus its load term: slots
+  // of one agent differ only in the load factor. Exact scores are recomputed for the winners.
+  let pairAgent = new Int32Array(1024);
+  let pairBase = new Float64Array(1024);
+  let np = 0;
+  const jobStart = new Int32Array(n + 1);
+  const feasible = new Int32Array(core.n);
   for (let j = 0; j < n; j++) {
+    jobStart[j] = np;
     const ctx = jobContext(cfg, core, jobs[j]!, maxKm, at, shift);
-    const agents: number[] = [];
-    const entries: Scored[] = [];
     for (const i of enumerate(ctx)) {
-      const e = evaluate(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1);
-      if (!e) continue;
-      agents.push(i);
-      entries.push(e);
-      feasibleJobs.set(i, (feasibleJobs.get(i) ?? 0) + 1);
+      if (!check(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1, 1)) continue;
+      if (np === pairAgent.length) {
+        const grownA = new Int32Array(np * 2);
+        grownA.set(pairAgent);
+        pairAgent = grownA;
+        const grownB = new Float64Array(np * 2);
+        grownB.set(pairBase);
+        pairBase = grownB;
+      }
+      let base = cfg.wSkill * probe.skill + cfg.wDistance * probe.distance;
+      const custom = probe.custom;
+      if (custom)
+        for (let c = 0; c < custom.length; c++) base += cfg.factors[c]!.weight * custom[c]!;
+      pairAgent[np] = i;
+      pairBase[np++] = base;
+      feasible[i]!++;
     }
-    pairs[j] = { agent: Int32Array.from(agents), entries };
   }
+  jobStart[n] = np;
   // Columns: slot t of agent a for t < min(spare capacity, jobs it can do).
-  const slotStart = new Map<number, number>();
+  const slotStart = new Int32Array(core.n);
+  const slotCount = new Int32Array(core.n);
   const slotAgent: number[] = [];
-  const slotT: number[] = [];
-  const agentsUsed = [...feasibleJobs.keys()].sort((a, b) => a - b);
-  for (const a of agentsUsed) {
-    const spare = Math.ceil(core.capacity[a]! - state.load[a]!);
-    const k = Math.min(spare, feasibleJobs.get(a)!);
-    slotStart.set(a, slotAgent.length);
-    for (let t = 0; t < k; t++) {
-      slotAgent.push(a);
-      slotT.push(t);
-    }
+  for (let a = 0; a < core.n; a++) {
+    if (feasible[a] === 0) continue;
+    const k = Math.min(Math.ceil(core.capacity[a]! - state.load[a]!), feasible[a]!);
+    slotStart[a] = slotAgent.length;
+    slotCount[a] = k;
+    for (let t = 0; t < k; t++) slotAgent.push(a);
   }
   const rows: number[] = [];
-  for (let j = 0; j < n; j++) if (pairs[j]!.agent.length > 0) rows.push(j);
+  for (let j = 0; j < n; j++) if (jobStart[j + 1]! > jobStart[j]!) rows.push(j);
   const R = rows.length;
   const S = slotAgent.length;
   const out: JobAssignment[] = new Array(n);
   for (let j = 0; j < n; j++) {
-    if (pairs[j]!.agent.length === 0) {
+    if (jobStart[j + 1] === jobStart[j]) {
       out[j] = {
         status: 'unassigned',
         jobIndex: j,
@@ -216,21 +229,14 @@ export function optimal(
     const nc = transpose ? Math.max(R, S) : S;
     const cost = new Float64Array(nr * nc);
     for (let r = 0; r < R; r++) {
-      const p = pairs[rows[r]!]!;
-      for (let q = 0; q < p.agent.length; q++) {
-        const a = p.agent[q]!;
-        const e = p.entries[q]!;
-        const start = slotStart.get(a)!;
+      const j = rows[r]!;
+      for (let q = jobStart[j]!; q < jobStart[j + 1]!; q++) {
+        const a = pairAgent[q]!;
         const cap = core.capacity[a]!;
-        for (let s = start; s < slotAgent.length && slotAgent[s] === a; s++) {
-          const profit = weigh(
-            cfg,
-            e.skill,
-            1 - (state.load[a]! + slotT[s]!) / cap,
-            e.distance,
-            e.custom,
-          );
-          cost[transpose ? s * nc + r : r * nc + s] = -profit;
+        const s0 = slotStart[a]!;
+        for (let t = 0; t < slotCount[a]!; t++) {
+          const profit = pairBase[q]! + cfg.wLoad * (1 - (state.load[a]! + t) / cap);
+          cost[transpose ? (s0 + t) * nc + r : r * nc + s0 + t] = -profit;
         }
       }
     }
@@ -246,14 +252,15 @@ export function optimal(
     // so per-job scores are deterministic and mirror what greedy would report.
     const byAgent = new Map<number, number[]>();
     for (let r = 0; r < R; r++) {
-      const s = jobSlot[r]!;
-      if (s < 0) continue;
-      const a = slotAgent[s]!;
-      const p = pairs[rows[r]!]!;
-      if (!p.agent.includes(a)) continue;
+      const slot = jobSlot[r]!;
+      if (slot < 0) continue;
+      const a = slotAgent[slot]!;
+      const j = rows[r]!;
+      // A job matched to a slot it cannot use is the solver's way of leaving it out.
+      if (!pairAgent.subarray(jobStart[j]!, jobStart[j + 1]!).includes(a)) continue;
       const list = byAgent.get(a);
-      if (list) list.push(rows[r]!);
-      else byAgent.set(a, [rows[r]!]);
+      if (list) list.push(j);
+      else byAgent.set(a, [j]);
     }
     const rank = new Int32Array(n);
     batchOrder(jobs).forEach((j, pos) => {
@@ -262,8 +269,8 @@ export function optimal(
     for (const [a, js] of byAgent) {
       js.sort((x, y) => rank[x]! - rank[y]!);
       js.forEach((j, t) => {
-        const p = pairs[j]!;
-        const e = p.entries[p.agent.indexOf(a)]!;
+        const ctx = jobContext(cfg, core, jobs[j]!, maxKm, at, shift);
+        const e = evaluate(cfg, core, state, ctx, a, Number.NEGATIVE_INFINITY, 1)!;
         const load = 1 - (state.load[a]! + t) / core.capacity[a]!;
         const score = weigh(cfg, e.skill, load, e.distance, e.custom);
         out[j] = assignedEntry(cfg, jobs, j, { ...e, load, score });

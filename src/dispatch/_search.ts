@@ -151,11 +151,66 @@ export function weigh(
   return score;
 }
 
+/** The factors of the last agent that passed {@link check}; reused to spare allocations. */
+export const probe = {
+  skill: 0,
+  load: 0,
+  distance: 0,
+  km: Number.NaN,
+  custom: undefined as number[] | undefined,
+};
+
 /**
- * Scores agent i if it passes every hard constraint, or returns null. With a finite `bar`
- * it may also return null as soon as the agent provably scores below it (`distUB` bounds the
- * distance factor), before paying for haversine, the calendar and custom factors.
+ * True if agent i passes every hard constraint, with its factors left in {@link probe}.
+ * With a finite `bar` it may also return false as soon as the agent provably scores below
+ * it (`distUB`, `skillUB` bound those factors), before paying for skill lookups, haversine,
+ * the calendar and custom factors.
  */
+export function check(
+  cfg: Config,
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  i: number,
+  bar: number,
+  distUB: number,
+  skillUB: number,
+): boolean {
+  if (!core.available[i]) return false;
+  const cap = core.capacity[i]!;
+  const ld = state.load[i]!;
+  if (ld >= cap) return false;
+  const load = 1 - ld / cap;
+  // The load factor is one array read; checking it first spares the skill lookups.
+  const rest = cfg.wLoad * load + cfg.wDistance * distUB + cfg.wCustom + EPS;
+  if (cfg.wSkill * skillUB + rest < bar) return false;
+  if (ctx.team !== undefined && core.team[i] !== ctx.team) return false;
+  const sum = skillSum(core, ctx, i);
+  if (sum < 0) return false;
+  const skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+  if (cfg.wSkill * skill + rest < bar) return false;
+  let distance = 1;
+  let km = Number.NaN;
+  if (ctx.hasLoc) {
+    if (core.hasLoc[i]) {
+      km = haversineKm(ctx.lat, ctx.lng, ctx.cosLat, core.lat[i]!, core.lng[i]!, core.cosLat[i]!);
+      if (km > ctx.maxKm) return false;
+      distance = cfg.distanceScaleKm / (cfg.distanceScaleKm + km);
+    } else {
+      if (ctx.needLoc) return false;
+      distance = 0;
+    }
+  }
+  if (ctx.at !== undefined && !onShift(core, ctx, i)) return false;
+  probe.skill = skill;
+  probe.load = load;
+  probe.distance = distance;
+  probe.km = km;
+  probe.custom = customValues(cfg, core, ctx, i);
+  return true;
+}
+
+/** {@link check}, returning the scored entry or null. */
 export function evaluate(
   cfg: Config,
   core: PoolCore,
@@ -166,39 +221,8 @@ export function evaluate(
   distUB: number,
   skillUB = 1,
 ): Scored | null {
-  if (!core.available[i]) return null;
-  const cap = core.capacity[i]!;
-  const ld = state.load[i]!;
-  if (ld >= cap) return null;
-  // The load factor is one array read; checking it first spares the skill map lookups.
-  if (
-    cfg.wSkill * skillUB + cfg.wLoad * (1 - ld / cap) + cfg.wDistance * distUB + cfg.wCustom + EPS <
-    bar
-  ) {
-    return null;
-  }
-  if (ctx.team !== undefined && core.team[i] !== ctx.team) return null;
-  const sum = skillSum(core, ctx, i);
-  if (sum < 0) return null;
-  const skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
-  const load = 1 - ld / cap;
-  if (cfg.wSkill * skill + cfg.wLoad * load + cfg.wDistance * distUB + cfg.wCustom + EPS < bar) {
-    return null;
-  }
-  let distance = 1;
-  let km = Number.NaN;
-  if (ctx.hasLoc) {
-    if (core.hasLoc[i]) {
-      km = haversineKm(ctx.lat, ctx.lng, ctx.cosLat, core.lat[i]!, core.lng[i]!, core.cosLat[i]!);
-      if (km > ctx.maxKm) return null;
-      distance = cfg.distanceScaleKm / (cfg.distanceScaleKm + km);
-    } else {
-      if (ctx.needLoc) return null;
-      distance = 0;
-    }
-  }
-  if (ctx.at !== undefined && !onShift(core, ctx, i)) return null;
-  const custom = customValues(cfg, core, ctx, i);
+  if (!check(cfg, core, state, ctx, i, bar, distUB, skillUB)) return null;
+  const { skill, load, distance, km, custom } = probe;
   return {
     idx: i,
     score: weigh(cfg, skill, load, distance, custom),
@@ -366,7 +390,9 @@ export function candidates(core: PoolCore, state: PoolState, ctx: JobCtx): numbe
     for (let i = 0; i < core.n; i++) out.push(i);
     return out;
   }
-  forEachGroup(core, state, ctx, (lists) => {
+  // Without a distance limit the cells prune nothing: the team groups are fewer.
+  const flat = ctx.maxKm === Number.POSITIVE_INFINITY ? { ...ctx, hasLoc: false } : ctx;
+  forEachGroup(core, state, flat, (lists) => {
     let best: ArrayLike<number> = lists.all;
     for (const r of ctx.required) {
       const b = lists.bySkill.get(r)!;
