@@ -57,7 +57,7 @@ export function jobContext(
   const req = new Set(required);
   const preferred = [...new Set(job.preferredSkills ?? [])].filter((s) => !req.has(s));
   const m = required.length + preferred.length;
-  const loc = job.location;
+  const loc = job.location ?? undefined;
   return {
     job,
     required,
@@ -72,7 +72,7 @@ export function jobContext(
     maxKm,
     scale: cfg.distanceScaleKm,
     needLoc: loc !== undefined && (maxKm !== Number.POSITIVE_INFINITY || cfg.requireLocation),
-    team: job.team,
+    team: job.team ?? undefined,
     at,
     shift: shift ?? (core.hasCalendar ? new Uint8Array(core.n) : undefined),
   };

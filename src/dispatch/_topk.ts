@@ -29,12 +29,6 @@ export class TopK {
     return this.heap[0];
   }
 
-  /** Would an entry with this score possibly be kept? Equal scores may still win the tie-break. */
-  admits(upperBound: number): boolean {
-    const w = this.heap[0];
-    return this.heap.length < this.k || w === undefined || upperBound >= w.score;
-  }
-
   push(e: Entry): void {
     const h = this.heap;
     if (h.length < this.k) {

@@ -237,7 +237,7 @@ export function checkJob(
       }
     });
   }
-  if (job.location !== undefined) checkLocation(job.location, [...path, 'location'], issues);
+  if (job.location != null) checkLocation(job.location, [...path, 'location'], issues);
   if (job.priority !== undefined && !PRIORITIES.has(job.priority)) {
     issues.push({
       code: 'invalid_enum',
@@ -245,10 +245,10 @@ export function checkJob(
       message: `must be urgent, high, normal or low, got "${String(job.priority)}"`,
     });
   }
-  if (job.team !== undefined && typeof job.team !== 'string') {
+  if (job.team != null && typeof job.team !== 'string') {
     issues.push({ code: 'invalid_type', path: [...path, 'team'], message: 'must be a string' });
   }
-  if (job.dueAt !== undefined) checkDate(job.dueAt, [...path, 'dueAt'], issues);
+  if (job.dueAt != null) checkDate(job.dueAt, [...path, 'dueAt'], issues);
 }
 
 export function capIssues(issues: ValidationIssue[]): ValidationIssue[] {

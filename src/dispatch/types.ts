@@ -56,7 +56,10 @@ export interface Agent {
   assignedToday?: number;
 }
 
-/** A ticket or any plain object with these fields. Every field is optional. */
+/**
+ * A ticket or any plain object with these fields. Every field is optional; `null` counts as
+ * absent, so a stored `Ticket` (whose `team` and `location` are nullable) can be passed as is.
+ */
 export interface DispatchJob {
   /** Echoed in batch results. */
   id?: string;
@@ -65,13 +68,13 @@ export interface DispatchJob {
   /** Skills that raise the skill factor but never exclude. */
   preferredSkills?: readonly string[];
   /** Where the work is; without it the distance factor is 1 for every agent. */
-  location?: GeoPoint;
+  location?: GeoPoint | null;
   /** Greedy batches offer urgent jobs first. @default 'normal' */
   priority?: DispatchPriority;
   /** Only agents of this team are eligible (`wrong_team`). */
-  team?: string;
+  team?: string | null;
   /** SLA due time; among equal priorities the greedy batch offers the earliest first. */
-  dueAt?: Date;
+  dueAt?: Date | null;
 }
 
 /**

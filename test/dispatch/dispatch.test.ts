@@ -3,6 +3,7 @@ import {
   createDispatcher,
   type DispatchJob,
   isTicketkitError,
+  type Ticket,
   ValidationError,
 } from 'ticketkit';
 import { describe, expect, it } from 'vitest';
@@ -463,5 +464,25 @@ describe('assignBatch', () => {
       d.assignBatch([{}], agents, { at: new Date('2026-01-05T09:00:00Z'), mode: 'optimal' })
         .assigned,
     ).toBe(1);
+  });
+});
+
+describe('tickets as jobs', () => {
+  // Compiles only while a stored Ticket is assignable to DispatchJob (nullable team/location).
+  const pickFor = (ticket: Ticket, agents: Agent[]) => createDispatcher().pick(ticket, agents);
+
+  it('accepts a stored ticket, treating null team and location as absent', () => {
+    const ticket = {
+      id: 'tk_1',
+      priority: 'high',
+      team: null,
+      location: null,
+    } as unknown as Ticket;
+    expect(pickFor(ticket, [agent('a')])).toMatchObject({
+      agentId: 'a',
+      breakdown: { distance: 1 },
+    });
+    const located = { ...ticket, team: 'field', location: SH } as unknown as Ticket;
+    expect(pickFor(located, [agent('a'), agent('b', { team: 'field' })])!.agentId).toBe('b');
   });
 });

@@ -64,7 +64,7 @@ export function naiveScore(
   const job = pj.job;
   if (agent.available === false) return null;
   if (load >= agent.capacity) return null;
-  if (job.team !== undefined && agent.team !== job.team) return null;
+  if (job.team != null && agent.team !== job.team) return null;
   let sum = 0;
   for (const r of pj.required) {
     const lv = agent.skills[r] ?? 0;
