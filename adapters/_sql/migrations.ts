@@ -1,0 +1,161 @@
+/**
+ * Versioned schema migrations, as SQL text. `{schema}`, `{t:name}` and `{n:name}` are rendered by
+ * `render()` in names.ts. Never edit a released migration: add a new version.
+ *
+ * Design notes:
+ * - Whole documents (ticket, audit entry, comment, idempotency response) are stored as `json`,
+ *   not `jsonb`: `json` keeps the exact text (key order, number spelling, `\u0000` escapes), so
+ *   a stored value round-trips byte-for-byte. The typed columns next to it exist for filtering,
+ *   sorting and indexing, and are written from the same values by the store.
+ * - Text keys use `COLLATE "C"`, so `ORDER BY id` is byte order, as in JavaScript's `<` on
+ *   ASCII ids, whatever the database's default collation.
+ * - Timestamps are `timestamptz(3)`: millisecond precision, as the SDK's ISO strings.
+ *
+ * @internal
+ */
+
+/** One schema migration. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const init = `
+CREATE TABLE IF NOT EXISTS {t:tickets} (
+  tenant_id     text COLLATE "C" NOT NULL,
+  id            text COLLATE "C" NOT NULL,
+  status        text COLLATE "C" NOT NULL,
+  priority      text COLLATE "C" NOT NULL,
+  priority_rank smallint NOT NULL,
+  assignee      text COLLATE "C",
+  team          text COLLATE "C",
+  requester     text COLLATE "C" NOT NULL,
+  parent_id     text COLLATE "C",
+  created_at    timestamptz(3) NOT NULL,
+  updated_at    timestamptz(3) NOT NULL,
+  version       integer NOT NULL,
+  doc           json NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS {n:tickets_queue_idx}
+  ON {t:tickets} (tenant_id, status, priority_rank, created_at, id);
+CREATE INDEX IF NOT EXISTS {n:tickets_assignee_idx} ON {t:tickets} (tenant_id, assignee);
+CREATE INDEX IF NOT EXISTS {n:tickets_updated_idx} ON {t:tickets} (tenant_id, updated_at, id);
+CREATE INDEX IF NOT EXISTS {n:tickets_created_idx} ON {t:tickets} (tenant_id, created_at, id);
+CREATE INDEX IF NOT EXISTS {n:tickets_priority_idx} ON {t:tickets} (tenant_id, priority_rank, id);
+CREATE INDEX IF NOT EXISTS {n:tickets_parent_idx} ON {t:tickets} (tenant_id, parent_id)
+  WHERE parent_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS {t:audit} (
+  tenant_id text COLLATE "C" NOT NULL,
+  ticket_id text COLLATE "C" NOT NULL,
+  seq       integer NOT NULL,
+  at        timestamptz(3) NOT NULL,
+  entry     json NOT NULL,
+  PRIMARY KEY (tenant_id, ticket_id, seq)
+);
+
+CREATE OR REPLACE FUNCTION {t:audit_append_only}() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'ticketkit audit entries are append-only: % on %.% is not allowed',
+    TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+DROP TRIGGER IF EXISTS {n:audit_append_only} ON {t:audit};
+CREATE TRIGGER {n:audit_append_only} BEFORE UPDATE OR DELETE ON {t:audit}
+  FOR EACH ROW EXECUTE FUNCTION {t:audit_append_only}();
+
+CREATE TABLE IF NOT EXISTS {t:comments} (
+  tenant_id  text COLLATE "C" NOT NULL,
+  ticket_id  text COLLATE "C" NOT NULL,
+  pos        bigint GENERATED ALWAYS AS IDENTITY,
+  id         text COLLATE "C" NOT NULL,
+  created_at timestamptz(3) NOT NULL,
+  doc        json NOT NULL,
+  PRIMARY KEY (tenant_id, ticket_id, pos)
+);
+
+CREATE TABLE IF NOT EXISTS {t:idempotency} (
+  tenant_id   text COLLATE "C" NOT NULL,
+  key         text COLLATE "C" NOT NULL,
+  fingerprint text NOT NULL,
+  created_at  timestamptz(3) NOT NULL,
+  expires_at  timestamptz(3) NOT NULL,
+  record      json NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX IF NOT EXISTS {n:idempotency_expires_idx} ON {t:idempotency} (tenant_id, expires_at);
+
+-- Created now, used by later work (durable SLA timers, outbox delivery, import bookkeeping).
+CREATE TABLE IF NOT EXISTS {t:sla_timers} (
+  tenant_id   text COLLATE "C" NOT NULL,
+  ticket_id   text COLLATE "C" NOT NULL,
+  metric      text COLLATE "C" NOT NULL DEFAULT '',
+  due_at      timestamptz(3) NOT NULL,
+  lease_owner text,
+  lease_until timestamptz(3),
+  PRIMARY KEY (tenant_id, ticket_id, metric)
+);
+CREATE INDEX IF NOT EXISTS {n:sla_timers_due_idx} ON {t:sla_timers} (due_at);
+
+CREATE TABLE IF NOT EXISTS {t:outbox} (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id       text COLLATE "C" NOT NULL,
+  ticket_id       text COLLATE "C",
+  topic           text NOT NULL,
+  payload         json NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL UNIQUE,
+  attempts        integer NOT NULL DEFAULT 0,
+  created_at      timestamptz(3) NOT NULL,
+  available_at    timestamptz(3) NOT NULL,
+  lease_owner     text,
+  lease_until     timestamptz(3),
+  delivered_at    timestamptz(3)
+);
+CREATE INDEX IF NOT EXISTS {n:outbox_pending_idx} ON {t:outbox} (available_at)
+  WHERE delivered_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS {t:import_batches} (
+  tenant_id  text COLLATE "C" NOT NULL,
+  id         text COLLATE "C" NOT NULL,
+  status     text NOT NULL,
+  created_at timestamptz(3) NOT NULL,
+  updated_at timestamptz(3) NOT NULL,
+  report     json,
+  PRIMARY KEY (tenant_id, id)
+);
+`;
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: 'init', sql: init },
+]);
+
+/** Tables holding tenant rows (row-level security applies to each). */
+export const TENANT_TABLES = [
+  'tickets',
+  'audit',
+  'comments',
+  'idempotency',
+  'sla_timers',
+  'outbox',
+  'import_batches',
+] as const;
+
+/**
+ * Row-level security (opt-in): every tenant table only shows and accepts rows whose
+ * `tenant_id` equals the transaction-local setting `ticketkit.tenant`. Idempotent, so it is
+ * re-applied on every open with `rowLevelSecurity: true`.
+ */
+export const RLS_SQL = TENANT_TABLES.map(
+  (t) => `
+ALTER TABLE {t:${t}} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {t:${t}} FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS {n:${t}_tenant} ON {t:${t}};
+CREATE POLICY {n:${t}_tenant} ON {t:${t}}
+  USING (tenant_id = current_setting('ticketkit.tenant', true))
+  WITH CHECK (tenant_id = current_setting('ticketkit.tenant', true));`,
+).join('\n');

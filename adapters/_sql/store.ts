@@ -1,0 +1,395 @@
+/**
+ * The one SQL implementation of the TicketStore port, shared by the PGlite and PostgreSQL
+ * adapters. Every value travels as a parameter; the only text spliced into SQL is the validated,
+ * quoted schema/prefix and column names from fixed allowlists.
+ *
+ * @internal
+ */
+import {
+  type AuditEntry,
+  type BatchOutcome,
+  type Comment,
+  type Commit,
+  type CommitOutcome,
+  type IdempotencyRecord,
+  PRIORITY_RANK,
+  type SortField,
+  type StoreCapabilities,
+  type StoreListQuery,
+  type Ticket,
+  type TicketStore,
+} from 'ticketkit';
+import type { SqlExecutor, SqlQueryable } from './executor';
+import { applyMigrations } from './migrate';
+import { qualified, resolveNames, type SqlNames } from './names';
+
+/** Options of {@link createSqlStore}. */
+export interface SqlStoreOptions {
+  /** The store's name in errors (`pglite`, `postgres`). */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+  readonly schema?: string | undefined;
+  readonly tablePrefix?: string | undefined;
+  /** Scope every statement to the tenant with `set_config('ticketkit.tenant', ...)`. */
+  readonly rowLevelSecurity?: boolean | undefined;
+  /** Expired idempotency keys are swept at most this often per tenant (desk clock ms). */
+  readonly sweepIntervalMs?: number | undefined;
+  /** Called by `close()` after the store is done (closes what the adapter opened). */
+  readonly onClose?: (() => Promise<void>) | undefined;
+}
+
+/** A SQL-backed store: the port plus an explicit open step. */
+export interface SqlStore extends TicketStore {
+  /**
+   * Resolves once the connection is open and migrations are applied; rejects with the open
+   * error. Every method awaits it too, so calling it is optional: do so to fail fast at start-up.
+   */
+  ready(): Promise<void>;
+}
+
+type Failure = Exclude<CommitOutcome, { ok: true }>;
+const OK: CommitOutcome = Object.freeze({ ok: true });
+
+/** Thrown inside a transaction to roll it back and carry the outcome out. */
+class Rollback extends Error {
+  constructor(
+    readonly outcome: Failure,
+    readonly index = 0,
+  ) {
+    super('ticketkit: rollback');
+  }
+}
+
+const SORT_COLUMNS: Readonly<Record<SortField, { col: string; cast: string }>> = {
+  createdAt: { col: 'created_at', cast: 'timestamptz' },
+  updatedAt: { col: 'updated_at', cast: 'timestamptz' },
+  priority: { col: 'priority_rank', cast: 'smallint' },
+};
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+const parse = <T>(text: unknown): T => deepFreeze(JSON.parse(String(text)) as T);
+
+/** Builds the shared store over an executor (or a promise of one, for lazily opened drivers). */
+export function createSqlStore(
+  executor: SqlExecutor | Promise<SqlExecutor>,
+  options: SqlStoreOptions,
+): SqlStore {
+  const names: SqlNames = resolveNames(options.name, options);
+  const rls = options.rowLevelSecurity === true;
+  const sweepInterval = options.sweepIntervalMs ?? 60_000;
+  const T = qualified(names, 'tickets');
+  const A = qualified(names, 'audit');
+  const C = qualified(names, 'comments');
+  const I = qualified(names, 'idempotency');
+
+  const opened = (async () => {
+    const db = await executor;
+    await applyMigrations(db, names, { rowLevelSecurity: rls });
+    return db;
+  })();
+  // The error surfaces from ready() and from every method; never as an unhandled rejection.
+  opened.catch(() => {});
+
+  /** Runs `fn` with the tenant set for row-level security (in a transaction), or directly. */
+  const scoped = async <R>(tenantId: string, fn: (q: SqlQueryable) => Promise<R>): Promise<R> => {
+    const db = await opened;
+    if (!rls) return fn(db);
+    return db.transaction(async (tx) => {
+      await setTenant(tx, tenantId);
+      return fn(tx);
+    });
+  };
+  const setTenant = (q: SqlQueryable, tenantId: string) =>
+    q.query("SELECT set_config('ticketkit.tenant', $1, true)", [tenantId]);
+
+  // --- commit statements: one statement writes the ticket, its audit and its comments ---------
+  const cols =
+    'tenant_id, id, status, priority, priority_rank, assignee, team, requester, parent_id, created_at, updated_at, version, doc';
+  const insertTicket = `INSERT INTO ${T} (${cols})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12, $13::json)
+    ON CONFLICT (tenant_id, id) DO NOTHING RETURNING 1`;
+  const updateTicket = `UPDATE ${T} SET status = $3, priority = $4, priority_rank = $5,
+    assignee = $6, team = $7, requester = $8, parent_id = $9, created_at = $10::timestamptz,
+    updated_at = $11::timestamptz, version = $12, doc = $13::json
+    WHERE tenant_id = $1 AND id = $2 AND version = $17 RETURNING 1`;
+  const auditCte = `a AS (INSERT INTO ${A} (tenant_id, ticket_id, seq, at, entry)
+    SELECT $1, $2, x.seq, x.at, x.entry::json
+    FROM w, unnest($14::int[], $15::timestamptz[], $16::text[]) AS x(seq, at, entry))`;
+  const commentCte = (
+    n: number,
+  ) => `c AS (INSERT INTO ${C} (tenant_id, ticket_id, id, created_at, doc)
+    SELECT $1, $2, x.id, x.created_at, x.doc::json
+    FROM w, unnest($${n}::text[], $${n + 1}::timestamptz[], $${n + 2}::text[])
+      WITH ORDINALITY AS x(id, created_at, doc, ord)
+    ORDER BY x.ord)`;
+  const statement = (update: boolean, comments: boolean) =>
+    `WITH w AS (${update ? updateTicket : insertTicket}), ${auditCte}${
+      comments ? `, ${commentCte(update ? 18 : 17)}` : ''
+    } SELECT count(*)::int AS n FROM w`;
+  const STATEMENTS = {
+    insert: statement(false, false),
+    insertWithComments: statement(false, true),
+    update: statement(true, false),
+    updateWithComments: statement(true, true),
+  };
+  const versionOf = `SELECT version FROM ${T} WHERE tenant_id = $1 AND id = $2`;
+  const reserveKey = `INSERT INTO ${I} AS i (tenant_id, key, fingerprint, created_at, expires_at, record)
+    VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::json)
+    ON CONFLICT (tenant_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint,
+      created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, record = EXCLUDED.record
+    WHERE i.expires_at <= $7::timestamptz
+    RETURNING 1`;
+  const keyRecord = `SELECT record::text AS record FROM ${I} WHERE tenant_id = $1 AND key = $2`;
+  const sweep = `DELETE FROM ${I} WHERE tenant_id = $1 AND expires_at <= $2::timestamptz`;
+
+  /** Writes the ticket, audit and comments of one commit; a failure is returned, not thrown. */
+  const writeTicket = async (q: SqlQueryable, c: Commit): Promise<Failure | undefined> => {
+    const t = c.ticket;
+    const audit = c.audit;
+    const comments = c.comments ?? [];
+    const update = c.expectedVersion !== null;
+    const params: unknown[] = [
+      c.tenantId,
+      t.id,
+      t.status,
+      t.priority,
+      PRIORITY_RANK[t.priority] ?? 99,
+      t.assignee ?? null,
+      t.team ?? null,
+      t.requester,
+      t.parentId ?? null,
+      t.createdAt,
+      t.updatedAt,
+      t.version,
+      JSON.stringify(t),
+      audit.map((e) => e.seq),
+      audit.map((e) => e.at),
+      audit.map((e) => JSON.stringify(e)),
+    ];
+    if (update) params.push(c.expectedVersion);
+    if (comments.length) {
+      params.push(
+        comments.map((m) => m.id),
+        comments.map((m) => m.createdAt),
+        comments.map((m) => JSON.stringify(m)),
+      );
+    }
+    const text = update
+      ? comments.length
+        ? STATEMENTS.updateWithComments
+        : STATEMENTS.update
+      : comments.length
+        ? STATEMENTS.insertWithComments
+        : STATEMENTS.insert;
+    const { rows } = await q.query<{ n: number }>(text, params);
+    if (Number(rows[0]?.n) > 0) return undefined;
+    if (!update) return { ok: false, reason: 'already_exists' };
+    const cur = await q.query<{ version: number }>(versionOf, [c.tenantId, t.id]);
+    const row = cur.rows[0];
+    return row
+      ? { ok: false, reason: 'version_conflict', actualVersion: Number(row.version) }
+      : { ok: false, reason: 'not_found' };
+  };
+
+  /** Reserves the commit's idempotency key; a live key is returned as a failure. */
+  const reserve = async (q: SqlQueryable, c: Commit): Promise<Failure | undefined> => {
+    const k = c.idempotency;
+    if (!k) return undefined;
+    const { rows } = await q.query(reserveKey, [
+      c.tenantId,
+      k.key,
+      k.fingerprint,
+      k.createdAt,
+      k.expiresAt,
+      JSON.stringify(k),
+      c.now,
+    ]);
+    if (rows.length > 0) return undefined;
+    const existing = await q.query<{ record: string }>(keyRecord, [c.tenantId, k.key]);
+    const rec = existing.rows[0];
+    if (!rec) throw new Error(`idempotency key ${JSON.stringify(k.key)} vanished during commit`);
+    return {
+      ok: false,
+      reason: 'idempotency_exists',
+      record: parse<IdempotencyRecord>(rec.record),
+    };
+  };
+
+  const lastSweep = new Map<string, number>();
+  /** Deletes expired keys of a tenant now and then, outside the commit's transaction. */
+  const maybeSweep = async (c: Commit) => {
+    const nowMs = Date.parse(c.now);
+    if (nowMs - (lastSweep.get(c.tenantId) ?? Number.NEGATIVE_INFINITY) < sweepInterval) return;
+    lastSweep.set(c.tenantId, nowMs);
+    try {
+      await scoped(c.tenantId, (q) => q.query(sweep, [c.tenantId, c.now]));
+    } catch {
+      // Best effort: an expired key is ignored by reads and replaced by writes anyway.
+    }
+  };
+
+  const store: SqlStore = {
+    name: options.name,
+    capabilities: Object.freeze({ ...options.capabilities }),
+
+    async ready() {
+      await opened;
+    },
+
+    async getTicket(tenantId, id) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ doc: string }>(
+          `SELECT doc::text AS doc FROM ${T} WHERE tenant_id = $1 AND id = $2`,
+          [tenantId, id],
+        ),
+      );
+      return rows[0] ? parse<Ticket>(rows[0].doc) : null;
+    },
+
+    async listTickets(tenantId, query: StoreListQuery) {
+      const params: unknown[] = [tenantId];
+      const p = (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const where = ['tenant_id = $1'];
+      const f = query.filter;
+      const anyOf = (col: string, list: readonly (string | null)[], nullToo: boolean) => {
+        const values = list.filter((x): x is string => x !== null);
+        const parts: string[] = [];
+        if (values.length) parts.push(`${col} = ANY(${p(values)}::text[])`);
+        if (nullToo) parts.push(`${col} IS NULL`);
+        where.push(parts.length ? `(${parts.join(' OR ')})` : 'FALSE');
+      };
+      if (f.status) anyOf('status', f.status, false);
+      if (f.priority) anyOf('priority', f.priority, false);
+      if (f.assignee) anyOf('assignee', f.assignee, f.assignee.includes(null));
+      // As the memory store: a team filter containing '' also matches tickets without a team.
+      if (f.team) anyOf('team', f.team, f.team.includes(''));
+      if (f.requester) anyOf('requester', f.requester, false);
+      if (f.parentId) anyOf('parent_id', f.parentId, f.parentId.includes(null));
+      const sort = SORT_COLUMNS[query.sort.field];
+      if (!sort) throw new Error(`unsupported sort field ${JSON.stringify(query.sort.field)}`);
+      const dir = query.sort.direction;
+      if (dir !== 'asc' && dir !== 'desc') {
+        throw new Error(`unsupported sort direction ${JSON.stringify(dir)}`);
+      }
+      if (query.after) {
+        const v = `${p(query.after.value)}::${sort.cast}`;
+        const id = p(query.after.id);
+        where.push(
+          dir === 'asc'
+            ? `(${sort.col}, id) > (${v}, ${id})`
+            : `(${sort.col} < ${v} OR (${sort.col} = ${v} AND id > ${id}))`,
+        );
+      }
+      const limit = Math.max(0, Math.min(Math.trunc(Number(query.limit)) || 0, 10_000));
+      const text = `SELECT doc::text AS doc FROM ${T} WHERE ${where.join(' AND ')}
+        ORDER BY ${sort.col} ${dir === 'asc' ? 'ASC' : 'DESC'}, id ASC LIMIT ${p(limit)}`;
+      const { rows } = await scoped(tenantId, (q) => q.query<{ doc: string }>(text, params));
+      return rows.map((r) => parse<Ticket>(r.doc));
+    },
+
+    async listAudit(tenantId, ticketId) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ entry: string }>(
+          `SELECT entry::text AS entry FROM ${A} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY seq`,
+          [tenantId, ticketId],
+        ),
+      );
+      return rows.map((r) => parse<AuditEntry>(r.entry));
+    },
+
+    async listComments(tenantId, ticketId) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ doc: string }>(
+          `SELECT doc::text AS doc FROM ${C} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY pos`,
+          [tenantId, ticketId],
+        ),
+      );
+      return rows.map((r) => parse<Comment>(r.doc));
+    },
+
+    async getIdempotency(tenantId, key, now) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ record: string }>(
+          `SELECT record::text AS record FROM ${I}
+           WHERE tenant_id = $1 AND key = $2 AND expires_at > $3::timestamptz`,
+          [tenantId, key, now],
+        ),
+      );
+      return rows[0] ? parse<IdempotencyRecord>(rows[0].record) : null;
+    },
+
+    async commit(c) {
+      const db = await opened;
+      if (c.idempotency) await maybeSweep(c);
+      // Fast path: one statement is one transaction (ticket, audit and comments, or nothing).
+      if (!c.idempotency && !rls) return (await writeTicket(db, c)) ?? OK;
+      try {
+        return await db.transaction(async (tx) => {
+          if (rls) await setTenant(tx, c.tenantId);
+          const failed = (await writeTicket(tx, c)) ?? (await reserve(tx, c));
+          if (failed) throw new Rollback(failed);
+          return OK;
+        });
+      } catch (e) {
+        if (e instanceof Rollback) return e.outcome;
+        throw e;
+      }
+    },
+
+    async commitBatch(commits): Promise<BatchOutcome> {
+      if (commits.length === 0) return { ok: true };
+      const db = await opened;
+      for (const c of commits) if (c.idempotency) await maybeSweep(c);
+      try {
+        return await db.transaction(async (tx) => {
+          let tenant: string | undefined;
+          for (let i = 0; i < commits.length; i++) {
+            const c = commits[i]!;
+            if (rls && c.tenantId !== tenant) {
+              await setTenant(tx, c.tenantId);
+              tenant = c.tenantId;
+            }
+            const failed = (await writeTicket(tx, c)) ?? (await reserve(tx, c));
+            if (failed) throw new Rollback(failed, i);
+          }
+          return { ok: true } as const;
+        });
+      } catch (e) {
+        if (e instanceof Rollback) return { ok: false, index: e.index, outcome: e.outcome };
+        throw e;
+      }
+    },
+
+    async countByAssignee(tenantId, statuses) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ assignee: string; n: number }>(
+          `SELECT assignee, count(*)::int AS n FROM ${T}
+           WHERE tenant_id = $1 AND status = ANY($2::text[]) AND assignee IS NOT NULL
+           GROUP BY assignee`,
+          [tenantId, [...statuses]],
+        ),
+      );
+      return new Map(rows.map((r) => [r.assignee, Number(r.n)]));
+    },
+
+    async close() {
+      try {
+        await opened;
+      } catch {
+        // Nothing was opened beyond what onClose releases.
+      }
+      await options.onClose?.();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import {
+  type AuditEntry,
+  type Comment,
+  type Commit,
+  createTicketing,
+  type Ticket,
+} from 'ticketkit';
+import { postgresStore } from 'ticketkit/adapters/postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTicket, runStoreConformance, type StoreInspector } from '../conformance/store';
+
+const url = process.env.TICKETKIT_TEST_DATABASE_URL;
+if (!url) {
+  console.warn(
+    'postgres adapter tests skipped: set TICKETKIT_TEST_DATABASE_URL (see docs/adapters/postgres.md)',
+  );
+}
+
+const TABLES = [
+  'tickets',
+  'audit',
+  'comments',
+  'idempotency',
+  'sla_timers',
+  'outbox',
+  'import_batches',
+];
+
+const insertCommit = (t: Ticket): Commit => ({
+  tenantId: t.tenantId,
+  ticket: t,
+  expectedVersion: null,
+  audit: [
+    {
+      id: `${t.id}:1`,
+      tenantId: t.tenantId,
+      ticketId: t.id,
+      seq: 1,
+      at: t.createdAt,
+      actor: { id: 'u1', roles: ['agent'] },
+      action: 'create',
+      changes: {},
+    },
+  ],
+  now: t.createdAt,
+});
+
+/** Raw reads with SQL, bypassing the store. */
+function sqlInspector(q: pg.Pool, table: (name: string) => string): StoreInspector {
+  return {
+    async ticket(tenantId, id) {
+      const { rows } = await q.query<{ doc: string; version: number }>(
+        `SELECT doc::text AS doc, version FROM ${table('tickets')} WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, id],
+      );
+      if (!rows[0]) return null;
+      const t = JSON.parse(rows[0].doc) as Ticket;
+      expect(rows[0].version).toBe(t.version); // the typed column and the document agree
+      return t;
+    },
+    async audit(tenantId, ticketId) {
+      const { rows } = await q.query<{ entry: string }>(
+        `SELECT entry::text AS entry FROM ${table('audit')} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY seq`,
+        [tenantId, ticketId],
+      );
+      return rows.map((r) => JSON.parse(r.entry) as AuditEntry);
+    },
+    async comments(tenantId, ticketId) {
+      const { rows } = await q.query<{ doc: string }>(
+        `SELECT doc::text AS doc FROM ${table('comments')} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY pos`,
+        [tenantId, ticketId],
+      );
+      return rows.map((r) => JSON.parse(r.doc) as Comment);
+    },
+    async idempotencyKeys(tenantId) {
+      const { rows } = await q.query<{ key: string }>(
+        `SELECT key FROM ${table('idempotency')} WHERE tenant_id = $1`,
+        [tenantId],
+      );
+      return rows.map((r) => r.key);
+    },
+  };
+}
+
+describe.skipIf(!url)('postgres adapter', () => {
+  // Each run works in its own schema, dropped at the end.
+  const schema = `tk_test_${randomBytes(4).toString('hex')}`;
+  const table = (name: string) => `${schema}.tk_${name}`;
+  let pool: pg.Pool;
+  const pools: pg.Pool[] = [];
+  const newPool = (config: pg.PoolConfig = {}) => {
+    const p = new pg.Pool({ connectionString: url, max: 8, ...config });
+    p.on('error', () => {}); // terminated idle clients (R2) must not crash the run
+    pools.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    pool = newPool();
+    await postgresStore({ pool, schema }).ready();
+  });
+  afterAll(async () => {
+    if (pool) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await Promise.all(pools.map((p) => p.end()));
+  });
+
+  runStoreConformance({
+    name: 'postgres',
+    async create() {
+      await pool.query(`TRUNCATE ${TABLES.map(table).join(', ')}`);
+      return { store: postgresStore({ pool, schema }), inspect: sqlInspector(pool, table) };
+    },
+    additional(get) {
+      describe('postgres specifics', () => {
+        it('reports its capabilities', () => {
+          expect(get().store.capabilities).toEqual({ multiProcess: true, durable: true });
+        });
+
+        it('applies migrations exactly once when several instances open at once', async () => {
+          const s2 = `${schema}_m`;
+          try {
+            const stores = Array.from({ length: 6 }, () => postgresStore({ pool, schema: s2 }));
+            await Promise.all(stores.map((s) => s.ready()));
+            const { rows } = await pool.query(`SELECT version FROM ${s2}.tk_migrations`);
+            expect(rows.map((r) => r.version)).toEqual([1]);
+          } finally {
+            await pool.query(`DROP SCHEMA IF EXISTS ${s2} CASCADE`);
+          }
+        });
+
+        it('opens from a connection string and ends its own pool on close', async () => {
+          const store = postgresStore({ connectionString: url!, schema, max: 2 });
+          const t = makeTicket();
+          expect(await store.commit(insertCommit(t))).toEqual({ ok: true });
+          expect((await get().inspect.ticket('t1', t.id))?.id).toBe(t.id);
+          await store.close();
+          await expect(store.getTicket('t1', t.id)).rejects.toThrow();
+        });
+
+        it('rejects UPDATE and DELETE on the audit table (append-only trigger)', async () => {
+          const t = makeTicket();
+          await get().store.commit(insertCommit(t));
+          await expect(pool.query(`UPDATE ${table('audit')} SET seq = 7`)).rejects.toThrow(
+            /append-only/,
+          );
+          await expect(pool.query(`DELETE FROM ${table('audit')}`)).rejects.toThrow(/append-only/);
+        });
+
+        it('C2 through a pool of 8: 8 workers x 1,000 conflicting updates on 100 tickets lose nothing', async () => {
+          const store = get().store;
+          const desk = createTicketing({ store });
+          const actor = { id: 'a', roles: ['agent'] };
+          const tickets = await Promise.all(
+            Array.from({ length: 100 }, (_, i) => desk.create({ title: `c2-${i}` }, { actor })),
+          );
+          let accepted = 0;
+          let conflicts = 0;
+          const other: unknown[] = [];
+          const tokens = new Map<string, string[]>();
+          let seed = 0x2545f491;
+          const rnd = () => {
+            seed ^= seed << 13;
+            seed ^= seed >>> 17;
+            seed ^= seed << 5;
+            return (seed >>> 0) / 2 ** 32;
+          };
+          const started = performance.now();
+          await Promise.all(
+            Array.from({ length: 8 }, async (_, w) => {
+              for (let i = 0; i < 1000; i++) {
+                const t = tickets[Math.floor(rnd() * tickets.length)]!;
+                const cur = (await desk.get(t.id, { actor }))!;
+                // A quarter of the writers write on the version they saw at create (stale).
+                const base = rnd() < 0.25 ? t : cur;
+                const token = `w${w}i${i}`;
+                try {
+                  await desk.update(
+                    t.id,
+                    { custom: { ...cur.custom, [token]: 1 } },
+                    { actor, expectedVersion: base.version },
+                  );
+                  accepted++;
+                  tokens.set(t.id, [...(tokens.get(t.id) ?? []), token]);
+                } catch (e) {
+                  if ((e as { code?: string }).code === 'version_conflict') conflicts++;
+                  else other.push(e);
+                }
+              }
+            }),
+          );
+          const ms = performance.now() - started;
+          console.info(
+            `postgres C2: ${accepted} accepted, ${conflicts} conflicts, ${other.length} other errors in ${ms.toFixed(0)} ms (${((8000 / ms) * 1000).toFixed(0)} commands/s, each a read + a compare-and-set)`,
+          );
+          expect(other).toEqual([]);
+          expect(accepted + conflicts).toBe(8000);
+          expect(conflicts).toBeGreaterThan(0);
+          const { rows } = await pool.query<{ id: string; version: number; doc: Ticket }>(
+            `SELECT id, version, doc FROM ${table('tickets')} WHERE tenant_id = 'default'`,
+          );
+          const audits = await pool.query<{ ticket_id: string; seqs: number[] }>(
+            `SELECT ticket_id, array_agg(seq ORDER BY seq) AS seqs FROM ${table('audit')}
+             WHERE tenant_id = 'default' GROUP BY ticket_id`,
+          );
+          const seqs = new Map(audits.rows.map((r) => [r.ticket_id, r.seqs]));
+          let total = 0;
+          for (const r of rows) {
+            const mine = tokens.get(r.id) ?? [];
+            total += mine.length;
+            expect(r.version).toBe(1 + mine.length);
+            for (const token of mine) expect(r.doc.custom[token]).toBe(1);
+            expect(Object.keys(r.doc.custom)).toHaveLength(mine.length);
+            expect(seqs.get(r.id)).toEqual(Array.from({ length: r.version }, (_, i) => i + 1));
+          }
+          expect(rows).toHaveLength(100);
+          expect(total).toBe(accepted);
+        });
+
+        it('R2: a connection killed mid-transaction leaves no partial write, and the pool recovers', async () => {
+          const app = `tk_r2_${randomBytes(3).toString('hex')}`;
+          const victimPool = newPool({ max: 2, application_name: app });
+          const store = postgresStore({ pool: victimPool, schema });
+          await store.ready();
+          for (let round = 0; round < 5; round++) {
+            const batch = Array.from({ length: 4000 }, () => insertCommit(makeTicket()));
+            // Settle into a value at once, so the rejection is never briefly unhandled.
+            const running = store.commitBatch(batch).then(
+              () => 'committed',
+              (e: unknown) => e,
+            );
+            // Wait until the victim has written inside its transaction, then kill it.
+            let killed = 0;
+            for (let tries = 0; tries < 200 && killed === 0; tries++) {
+              await new Promise((r) => setTimeout(r, 10));
+              const { rows } = await pool.query(
+                `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+                 WHERE application_name = $1 AND backend_xid IS NOT NULL`,
+                [app],
+              );
+              killed = rows.length;
+            }
+            expect(killed).toBe(1);
+            expect(await running).toBeInstanceOf(Error);
+            const ids = batch.map((c) => c.ticket.id);
+            const left = await pool.query(
+              `SELECT (SELECT count(*)::int FROM ${table('tickets')} WHERE id = ANY($1)) AS t,
+                      (SELECT count(*)::int FROM ${table('audit')} WHERE ticket_id = ANY($1)) AS a`,
+              [ids],
+            );
+            expect(left.rows[0]).toEqual({ t: 0, a: 0 });
+            // The pool hands out a working connection again.
+            const t = makeTicket();
+            expect(await store.commit(insertCommit(t))).toEqual({ ok: true });
+          }
+          expect(victimPool.totalCount).toBeLessThanOrEqual(2);
+          expect(victimPool.waitingCount).toBe(0);
+        });
+      });
+    },
+  });
+});
