@@ -23,6 +23,7 @@ export class Chunk {
     readonly dayStart: Float64Array,
     /** Index of each day's first interval, plus the interval count at [CHUNK_DAYS]. */
     readonly dayIv: Int32Array,
+    /** Open intervals [ivStart[i], ivEnd[i]), ascending; [count] is a +inf sentinel. */
     readonly ivStart: Float64Array,
     readonly ivEnd: Float64Array,
     /** Business ms from t0 to ivStart[i]; [count] holds the chunk total. */
@@ -38,8 +39,8 @@ const NONE = new Chunk(
   0,
   new Float64Array(1),
   new Int32Array(1),
-  new Float64Array(0),
-  new Float64Array(0),
+  new Float64Array([Number.POSITIVE_INFINITY]),
+  new Float64Array([Number.POSITIVE_INFINITY]),
   new Float64Array(1),
   0,
 );
@@ -61,10 +62,6 @@ export class Timeline {
   private readonly slots: Chunk[] = new Array<Chunk>(SLOTS).fill(NONE);
   private last: Chunk = NONE;
   private prev: Chunk = NONE;
-  /** Chunk of the instant most recently passed to {@link cumAt}. */
-  c: Chunk = NONE;
-  /** First interval of {@link c} ending after that instant (its day's end index if none). */
-  j = 0;
 
   constructor(private readonly plans: DayPlans) {}
 
@@ -100,9 +97,12 @@ export class Timeline {
     const n = flat.length >> 1;
     dayStart[CHUNK_DAYS] = end;
     dayIv[CHUNK_DAYS] = n;
-    const ivStart = new Float64Array(n);
-    const ivEnd = new Float64Array(n);
+    // One sentinel interval [+inf, +inf) past the last lets scans stop without bounds checks.
+    const ivStart = new Float64Array(n + 1);
+    const ivEnd = new Float64Array(n + 1);
     const ivCum = new Float64Array(n + 1);
+    ivStart[n] = Number.POSITIVE_INFINITY;
+    ivEnd[n] = Number.POSITIVE_INFINITY;
     let cum = 0;
     for (let i = 0; i < n; i++) {
       const a = flat[2 * i]!;
@@ -138,32 +138,25 @@ export class Timeline {
     this.last = c;
     return c;
   }
+}
 
-  /**
-   * Business ms from the start of `t`'s chunk to `t`. Sets {@link c} to that chunk and {@link j}
-   * to the first interval that ends after `t`.
-   */
-  cumAt(t: number): number {
-    const c = this.find(t);
-    const ds = c.dayStart;
-    // A guess within a day or so of the bucket (DST days are not 24 h), fixed up below.
-    let d = ((t - c.t0) * PER_DAY) | 0;
-    if (d >= CHUNK_DAYS) d = CHUNK_DAYS - 1;
-    while (t < ds[d]!) d--;
-    while (t >= ds[d + 1]!) d++;
-    const ivEnd = c.ivEnd;
-    let j = c.dayIv[d]!;
-    const e = c.dayIv[d + 1]!;
-    while (j < e && ivEnd[j]! <= t) j++;
-    this.c = c;
-    this.j = j;
-    const cum = c.ivCum[j]!;
-    if (j < e) {
-      const a = c.ivStart[j]!;
-      if (t > a) return cum + (t - a);
-    }
-    return cum;
-  }
+/** First interval of chunk `c` (which holds `t`) that ends after `t`; the sentinel if none. */
+export function locate(c: Chunk, t: number): number {
+  const ds = c.dayStart;
+  // A guess within a day or so of the bucket (DST days are not 24 h). Only a guess past the
+  // bucket needs fixing: the scan below walks forward over any earlier day's intervals.
+  let d = ((t - c.t0) * PER_DAY) | 0;
+  if (d >= CHUNK_DAYS) d = CHUNK_DAYS - 1;
+  while (t < ds[d]!) d--;
+  const ivEnd = c.ivEnd;
+  let j = c.dayIv[d]!;
+  while (ivEnd[j]! <= t) j++;
+  return j;
+}
+
+/** Business ms from `c.t0` to `t`, given `j = locate(c, t)`. */
+export function cumOf(c: Chunk, j: number, t: number): number {
+  return c.ivCum[j]! + Math.max(0, t - c.ivStart[j]!);
 }
 
 /**

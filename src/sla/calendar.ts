@@ -2,7 +2,7 @@ import { ValidationError } from '../errors/index';
 import { formatDay } from './_dates';
 import { DayPlans } from './_day-plan';
 import { compileSpec, WEEKDAY_KEYS } from './_spec';
-import { instantAt, Timeline } from './_timeline';
+import { cumOf, instantAt, locate, Timeline } from './_timeline';
 import { zoneTable } from './_zone';
 import type { BusinessCalendar, CalendarSpec, WeekdayKey } from './types';
 
@@ -88,9 +88,10 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
   /** addMs on the prefix-sum timeline; long or closed stretches go to the day walk. */
   function addFast(s: number, amount: number): number {
     if (s > FAST_LIMIT || s < -FAST_LIMIT) return addMs(s, amount);
-    let target = timeline.cumAt(s) + amount;
-    let c = timeline.c;
-    if (target <= c.total) return instantAt(c, target, timeline.j);
+    let c = timeline.find(s);
+    const j = locate(c, s);
+    let target = cumOf(c, j, s) + amount;
+    if (target <= c.total) return instantAt(c, target, j);
     for (let walked = 0; walked < MAX_WALK; walked++) {
       target -= c.total;
       c = timeline.chunk(c.index + 1);
@@ -104,13 +105,12 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
   /** betweenMs (from < to) as a difference of prefix sums. */
   function betweenFast(from: number, to: number): number {
     if (from < -FAST_LIMIT || to > FAST_LIMIT) return betweenMs(from, to);
-    const a = timeline.cumAt(from);
-    const ca = timeline.c;
-    const b = timeline.cumAt(to);
-    const cb = timeline.c;
-    if (ca === cb) return b - a;
+    const ca = timeline.find(from);
+    const a = cumOf(ca, locate(ca, from), from);
+    if (to < ca.t1) return cumOf(ca, locate(ca, to), to) - a;
+    const cb = timeline.find(to);
     if (cb.index - ca.index > MAX_WALK) return betweenMs(from, to);
-    let sum = ca.total - a + b;
+    let sum = ca.total - a + cumOf(cb, locate(cb, to), to);
     for (let k = ca.index + 1; k < cb.index; k++) sum += timeline.chunk(k).total;
     return sum;
   }
