@@ -362,7 +362,10 @@ export function buildLists(
   for (const [s, list] of tmp) {
     const levels = list.map((i) => core.skills[i]!.get(s)!);
     const order = list.map((_, k) => k);
-    order.sort((a, b) => levels[b]! - levels[a]! || list[a]! - list[b]!);
+    // Level order is what the search's early stop relies on; within a level, agents with
+    // more spare capacity first raise the bar sooner (a heuristic: loads move later).
+    const spare = list.map((i) => 1 - state.load[i]! / core.capacity[i]!);
+    order.sort((a, b) => levels[b]! - levels[a]! || spare[b]! - spare[a]! || list[a]! - list[b]!);
     const idx = new Int32Array(order.length);
     const lvl = new Float64Array(order.length);
     for (let k = 0; k < order.length; k++) {

@@ -205,15 +205,20 @@ export type JobAssignment =
       status: 'assigned';
       /** Position of the job in the input array. */
       jobIndex: number;
+      /** The job's `id`, if it has one. */
       jobId: string | undefined;
+      /** The agent that takes the job. */
       agentId: string;
       /** The score at the moment of assignment (greedy) or of its capacity slot (optimal). */
       score: number;
+      /** Factor values behind `score`. */
       breakdown: ScoreBreakdown;
     }
   | {
       status: 'unassigned';
+      /** Position of the job in the input array. */
       jobIndex: number;
+      /** The job's `id`, if it has one. */
       jobId: string | undefined;
       /**
        * `no_eligible_agent`: no agent passed every hard constraint (greedy: with the capacity
@@ -241,8 +246,11 @@ export interface AssignmentPlan {
 
 /** Live view of one agent inside an {@link AgentPool}. */
 export interface PooledAgentState {
+  /** Current load (as last set by `prepare` or `updateLoad`). */
   load: number;
+  /** Capacity, as given to `prepare`. */
   capacity: number;
+  /** Jobs given today; the first tie-break. */
   assignedToday: number;
 }
 

