@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { StoreError } from 'ticketkit';
 import type { SqlExecutor } from './executor';
 import { MIGRATIONS, RLS_SQL } from './migrations';
 import { qualified, render, resolveNames, type SqlNames } from './names';
@@ -51,6 +52,32 @@ export async function applyMigrations(
     if (opts.rowLevelSecurity) await tx.exec(render(RLS_SQL, n));
     return applied;
   });
+}
+
+/** With `migrate: false`: fails clearly unless every migration has been applied already. */
+export async function checkMigrated(db: SqlExecutor, n: SqlNames, adapter: string): Promise<void> {
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  let current = 0;
+  try {
+    const { rows } = await db.query<{ v: number | null }>(
+      `SELECT max(version) AS v FROM ${qualified(n, 'migrations')}`,
+    );
+    current = Number(rows[0]?.v ?? 0);
+  } catch (cause) {
+    throw new StoreError({
+      adapter,
+      operation: 'open',
+      message: `cannot read ${qualified(n, 'migrations')} (${cause instanceof Error ? cause.message : String(cause)}); apply exportMigrationsSql() first or open with migrate: true`,
+      cause,
+    });
+  }
+  if (current < latest) {
+    throw new StoreError({
+      adapter,
+      operation: 'open',
+      message: `the schema is at migration ${current}, this version of ticketkit needs ${latest}; apply exportMigrationsSql() or open with migrate: true`,
+    });
+  }
 }
 
 /** Options of {@link exportMigrationsSql}. */

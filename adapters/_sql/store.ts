@@ -20,7 +20,7 @@ import {
   type TicketStore,
 } from 'ticketkit';
 import type { SqlExecutor, SqlQueryable } from './executor';
-import { applyMigrations } from './migrate';
+import { applyMigrations, checkMigrated } from './migrate';
 import { qualified, resolveNames, type SqlNames } from './names';
 
 /** Options of {@link createSqlStore}. */
@@ -32,6 +32,11 @@ export interface SqlStoreOptions {
   readonly tablePrefix?: string | undefined;
   /** Scope every statement to the tenant with `set_config('ticketkit.tenant', ...)`. */
   readonly rowLevelSecurity?: boolean | undefined;
+  /**
+   * Apply migrations on open (under an advisory lock). With `false` the schema is only checked
+   * to be at the latest version (for apps whose database role may not run DDL).
+   */
+  readonly migrate?: boolean | undefined;
   /** Expired idempotency keys are swept at most this often per tenant (desk clock ms). */
   readonly sweepIntervalMs?: number | undefined;
   /** Called by `close()` after the store is done (closes what the adapter opened). */
@@ -91,7 +96,8 @@ export function createSqlStore(
 
   const opened = (async () => {
     const db = await executor;
-    await applyMigrations(db, names, { rowLevelSecurity: rls });
+    if (options.migrate === false) await checkMigrated(db, names, options.name);
+    else await applyMigrations(db, names, { rowLevelSecurity: rls });
     return db;
   })();
   // The error surfaces from ready() and from every method; never as an unhandled rejection.

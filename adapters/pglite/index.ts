@@ -35,6 +35,13 @@ export interface PgliteStoreOptions {
    */
   tablePrefix?: string;
   /**
+   * Apply pending migrations on open, under an advisory lock. Set `false` when the app's
+   * database role may not run DDL and migrations are applied separately
+   * ({@link exportMigrationsSql}); the store then only checks the schema is up to date.
+   * @default true
+   */
+  migrate?: boolean;
+  /**
    * Expired idempotency keys are deleted at most this often per tenant (ms of the desk's clock).
    * @default 60_000
    */
@@ -89,6 +96,7 @@ export function pgliteStore(options: PgliteStoreOptions = {}): PgliteStore {
     schema: options.schema,
     tablePrefix: options.tablePrefix,
     sweepIntervalMs: options.sweepIntervalMs,
+    migrate: options.migrate,
     onClose: async () => {
       await owned?.close();
       owned = undefined;

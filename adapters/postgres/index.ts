@@ -49,6 +49,13 @@ export interface PostgresStoreOptions {
    */
   rowLevelSecurity?: boolean;
   /**
+   * Apply pending migrations on open, under an advisory lock. Set `false` when the app's
+   * database role may not run DDL and migrations are applied separately
+   * ({@link exportMigrationsSql}); the store then only checks the schema is up to date.
+   * @default true
+   */
+  migrate?: boolean;
+  /**
    * Expired idempotency keys are deleted at most this often per tenant (ms of the desk's clock).
    * @default 60_000
    */
@@ -126,6 +133,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     tablePrefix: options.tablePrefix,
     rowLevelSecurity: options.rowLevelSecurity,
     sweepIntervalMs: options.sweepIntervalMs,
+    migrate: options.migrate,
     onClose: async () => {
       await owned?.end();
       owned = undefined;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTicket, runStoreConformance, type StoreInspector } from '../conformance/store';
 
 // One PGlite for the whole file (the first create costs ~4 s); each test starts from empty
-// tables (TRUNCATE, a few ms) and a fresh store over the same instance.
+// tables (DELETE, a few ms) and a fresh store over the same instance.
 let db: PGlite;
 let empty: Awaited<ReturnType<PGlite['clone']>>; // a clone taken before migrations: an empty database for the export case
 beforeAll(async () => {
@@ -84,7 +84,12 @@ const insertCommit = (t: Ticket) => ({
 runStoreConformance({
   name: 'pglite',
   async create() {
-    await db.exec(`TRUNCATE ${TABLES}`);
+    // DELETE is cheaper than TRUNCATE on tiny tables; replica mode skips the audit trigger.
+    await db.exec(
+      `BEGIN; SET LOCAL session_replication_role = replica; ${TABLES.split(', ')
+        .map((t) => `DELETE FROM ${t};`)
+        .join(' ')} COMMIT;`,
+    );
     return { store: pgliteStore({ pglite: db }), inspect: sqlInspector(db) };
   },
   additional(get) {
