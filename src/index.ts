@@ -15,6 +15,44 @@ export {
   replayAudit,
   type StateDwell,
 } from './audit/index';
+// --- classify (owned by the classification work; edit only this section) ---
+export {
+  type ClassificationRule,
+  type Classifier,
+  type ClassifierInput,
+  type ClassifierResult,
+  type ClassMetrics,
+  combineClassifiers,
+  createSimilarityIndex,
+  defineRules,
+  type Evaluation,
+  type FiredRule,
+  type LabeledExample,
+  type LabelScore,
+  loadClassifier,
+  type NaiveBayesJSON,
+  type NaiveBayesModel,
+  type Prediction,
+  type RootCauseSuggestion,
+  type RuleAction,
+  type RuleClassifier,
+  type RuleCondition,
+  type RuleField,
+  type RuleMatch,
+  type RuleResult,
+  type SimilarDocument,
+  type SimilarityIndex,
+  type SimilarityIndexOptions,
+  type SimilarOptions,
+  type SimilarResult,
+  type SplitOptions,
+  splitDataset,
+  type TermMatch,
+  type TokenizeOptions,
+  type TrainOptions,
+  tokenize,
+  trainClassifier,
+} from './classify/index';
 // --- clock ---
 export {
   type Clock,
@@ -245,7 +283,5 @@ export {
   TicketPatchSchema,
   TicketSchema,
 } from './ticket/index';
-
-// --- classify (owned by the classification work; edit only this section) ---
 
 // --- notify (owned by the notification work; edit only this section) ---
