@@ -200,7 +200,9 @@ describe('warnings, breaches and escalations fire exactly once', () => {
     const final = (await desk.get(t.id))!;
     expect(final.priority).toBe('urgent'); // already the highest
     expect(final.assignee).toBe('on-call');
-    const escalated = events.find((e) => e.type === 'sla.escalated') as { notify: readonly string[] };
+    const escalated = events.find((e) => e.type === 'sla.escalated') as {
+      notify: readonly string[];
+    };
     expect(escalated.notify).toEqual(['supervisor']);
     const slaEntries = (await desk.history(t.id)).filter((e) => e.action === 'sla');
     expect(slaEntries.flatMap((e) => (e.meta?.firings as unknown[]) ?? [])).toHaveLength(6);
