@@ -1,6 +1,6 @@
 /**
- * Quickstart: one repair ticket from intake to archive, with its audit trail.
- * Run with `npm run demo`.
+ * Quickstart: one repair ticket from intake to archive, with its audit trail, on the embedded
+ * PostgreSQL store (PGlite, in memory: no server needed). Run with `npx tsx examples/quickstart.ts`.
  */
 import { pathToFileURL } from 'node:url';
 import {
@@ -9,17 +9,22 @@ import {
   createTicketing,
   isTicketkitError,
   type Ticket,
+  type TicketStore,
   workflowToMermaid,
 } from 'ticketkit';
+import { pgliteStore } from 'ticketkit/adapters/pglite';
 
 /** Runs the quickstart and returns the archived ticket and its audit trail. */
-export async function main(log: (line: string) => void = console.log): Promise<{
+export async function main(
+  log: (line: string) => void = console.log,
+  store: TicketStore = pgliteStore(),
+): Promise<{
   ticket: Ticket;
   history: AuditEntry[];
 }> {
   // A manual clock makes the output repeatable; drop it to use the system clock.
   const clock = createManualClock('2026-03-02T09:00:00+08:00');
-  const desk = createTicketing({ clock });
+  const desk = createTicketing({ clock, store });
   desk.on('ticket.transitioned', (e) =>
     log(`  event: ${e.from} -> ${e.to} (v${e.ticket.version})`),
   );
@@ -85,6 +90,7 @@ export async function main(log: (line: string) => void = console.log): Promise<{
   }
   log('\nThe workflow, as a Mermaid diagram:');
   log(workflowToMermaid(desk.workflow));
+  await store.close();
   return { ticket: t, history };
 }
 
