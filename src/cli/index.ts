@@ -20,6 +20,7 @@ import {
   type ImportSummary,
   validateImportStream,
 } from '../import/index';
+import { simulateCommand } from './simulate';
 
 /** Where the CLI writes; injectable so tests can capture it. */
 export interface CliIo {
@@ -32,6 +33,7 @@ export interface CliIo {
 const USAGE = `Usage:
   ticketkit import <file.csv|file.xlsx> --dry-run [options]
   ticketkit template [--lang en|zh] [--bom]
+  ticketkit simulate <scenario.json> [--html out.html] [--csv out.csv] [--seed n]
 
 import options:
   --dry-run              validate only, store nothing (required until a store is configured)
@@ -154,6 +156,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'import':
         return await importCommand(rest, io);
+      case 'simulate':
+        return await simulateCommand(rest, io);
       case 'template': {
         const { values } = parseArgs({
           args: rest,
