@@ -285,10 +285,8 @@ describe.skipIf(!url)('postgres adapter', () => {
         REVOKE UPDATE ON ${rt('audit')} FROM ${role};
         GRANT DELETE ON ${rt('idempotency')} TO ${role};
         GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${rlsSchema} TO ${role};`);
-      appPool = newPool();
-      appPool.on('connect', (client) => {
-        client.query(`SET ROLE ${role}`).catch(() => {});
-      });
+      // Every connection of the app pool acts as the app role from its start-up packet on.
+      appPool = newPool({ options: `-c role=${role}` });
     });
     afterAll(async () => {
       await appPool?.end();

@@ -215,7 +215,20 @@ async function main() {
       const s8 = postgresStore({ pool: eight, schema });
       results.push(await run('postgres, pool of 8', s8, 8, ops * 3));
       await eight.end();
+      // For comparison only: the same with the WAL flush taken off the commit path (not durable),
+      // to show how much of the gap is the flush on this machine's disk.
+      const async8 = new pg.Pool({
+        connectionString: url,
+        max: 8,
+        options: '-c synchronous_commit=off',
+      });
+      const sa = postgresStore({ pool: async8, schema });
+      results.push(await run('postgres, pool of 8, sync_commit off*', sa, 8, ops * 3));
+      await async8.end();
       print(results, baselines);
+      console.log(
+        '* not durable; for comparison only (shows the cost of the WAL flush per commit)',
+      );
       if (LIST_ROWS > 0) {
         await admin.query(`TRUNCATE ${schema}.tk_tickets, ${schema}.tk_audit`);
         await listQuery(admin, schema);
