@@ -765,7 +765,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           staff: isStaff(ctx.actor, current),
           ...(planned.meta?.visibility ? { visibility: planned.meta.visibility as 'public' } : {}),
         });
-        if (!sameValue(state, current.sla)) {
+        if (state !== current.sla) {
           next = Object.freeze({ ...next, sla: deepFreeze(state) });
           changes = { ...changes, sla: { from: current.sla, to: state } };
           if (planned.result !== undefined && 'ticket' in (planned.result as object)) {
@@ -1085,8 +1085,10 @@ export function createTicketing<S extends string = DefaultStatus>(
 
   /** After a command's commit: schedule the ticket's next threshold and report met clocks. */
   const afterSlaCommit = (prev: Ticket<S> | null, next: Ticket<S>, actor: AuditActor) => {
+    // Unchanged clocks keep their identity (deriveSla) and so their scheduled instant.
+    if (prev && prev.sla === next.sla) return;
     schedule(next);
-    if (!next.sla || prev?.sla === next.sla) return;
+    if (!next.sla) return;
     const before = new Map((prev?.sla?.clocks ?? []).map((c) => [c.metric, c.status]));
     const views = slaView(next, new Date(next.updatedAt));
     for (const c of next.sla.clocks) {

@@ -80,7 +80,24 @@ export interface SlaWorkflowFacts {
   kindOf(status: string): string;
 }
 
-function thresholds(policy: SlaPolicy, metric: SlaMetric) {
+type Threshold = { key: string; share: number; kind: SlaFiring['kind']; rule?: string };
+const thresholdCache = new WeakMap<SlaPolicy, Map<SlaMetric, Threshold[]>>();
+
+/** The thresholds of a metric in firing order, computed once per policy. */
+function thresholds(policy: SlaPolicy, metric: SlaMetric): Threshold[] {
+  let byMetric = thresholdCache.get(policy);
+  if (!byMetric) {
+    byMetric = new Map();
+    thresholdCache.set(policy, byMetric);
+  }
+  const hit = byMetric.get(metric);
+  if (hit) return hit;
+  const built = buildThresholds(policy, metric);
+  byMetric.set(metric, built);
+  return built;
+}
+
+function buildThresholds(policy: SlaPolicy, metric: SlaMetric): Threshold[] {
   const out: { key: string; share: number; kind: SlaFiring['kind']; rule?: string }[] = [];
   for (const w of policy.warnAt) out.push({ key: `warn:${w}`, share: w, kind: 'warning' });
   out.push({ key: 'breach', share: 1, kind: 'breach' });
@@ -182,6 +199,8 @@ export function deriveSla(
   const before = new Map((prev?.sla?.clocks ?? []).map((c) => [c.metric, c]));
   const clocks: SlaClock[] = [];
   const pauseKinds = policy.pauseIn;
+  // A new policy may bring a new calendar: due dates must then be recomputed.
+  const samePolicy = prev?.sla?.policyId === policy.id;
   for (const metric of SLA_METRICS) {
     const target = policy.target(metric, next.priority);
     if (target === undefined) continue;
@@ -200,8 +219,8 @@ export function deriveSla(
       cycle: 0,
     };
     const counting = c.status === 'running' || c.status === 'breached';
-    // Bring elapsed up to now so that any state change below starts from the right total.
-    const elapsedNow = counting ? elapsedAt(c, cal, now) : c.elapsedMinutes;
+    // Elapsed up to now, so a state change below starts from the right total (computed only
+    // when a clock actually stops: this runs on every command).
     const met = isMet(metric, old, next, cause, wf);
     const paused =
       metric === 'update'
@@ -214,14 +233,20 @@ export function deriveSla(
         c = {
           ...c,
           status: 'met',
-          elapsedMinutes: elapsedNow,
+          elapsedMinutes: counting ? elapsedAt(c, cal, now) : c.elapsedMinutes,
           since: null,
           dueAt: null,
           metAt: iso,
         };
     } else if (paused) {
       if (c.status !== 'paused')
-        c = { ...c, status: 'paused', elapsedMinutes: elapsedNow, since: null, dueAt: null };
+        c = {
+          ...c,
+          status: 'paused',
+          elapsedMinutes: counting ? elapsedAt(c, cal, now) : c.elapsedMinutes,
+          since: null,
+          dueAt: null,
+        };
     } else if (metric === 'update' && old && counting && cause.staff && cause.action !== 'sla') {
       // A staff update restarts the periodic clock.
       c = {
@@ -246,7 +271,11 @@ export function deriveSla(
       };
     }
     if (c.targetMinutes !== target) c = { ...c, targetMinutes: target };
-    if (c.status === 'running' || c.status === 'breached') {
+    // An unchanged counting clock keeps its due date; recompute only when something moved.
+    if (
+      (c.status === 'running' || c.status === 'breached') &&
+      (c !== old || c.dueAt === null || samePolicy === false)
+    ) {
       const due =
         c.breachedAt && c.elapsedMinutes + EPS >= target
           ? c.breachedAt
@@ -254,6 +283,16 @@ export function deriveSla(
       if (c.dueAt !== due) c = { ...c, dueAt: due };
     }
     clocks.push(c);
+  }
+  // Unchanged state keeps its identity, so callers can compare by reference (hot path).
+  const before0 = prev?.sla;
+  if (
+    before0 &&
+    before0.policyId === policy.id &&
+    before0.clocks.length === clocks.length &&
+    clocks.every((c, i) => c === before0.clocks[i])
+  ) {
+    return before0;
   }
   return { policyId: policy.id, clocks };
 }

@@ -39,6 +39,10 @@ export interface MemoryStore extends TicketStore {
 
 interface Tenant {
   tickets: Map<string, Ticket>;
+  /** assignee -> status -> count, kept on every write (dispatch asks for load per call). */
+  load: Map<string, Map<string, number>>;
+  /** parent id -> child ids (parentId never changes after create). */
+  children: Map<string, Set<string>>;
   audit: Map<string, AuditEntry[]>;
   comments: Map<string, Comment[]>;
   idempotency: Map<string, IdempotencyRecord>;
@@ -69,6 +73,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     if (!t) {
       t = {
         tickets: new Map(),
+        load: new Map(),
+        children: new Map(),
         audit: new Map(),
         comments: new Map(),
         idempotency: new Map(),
@@ -110,8 +116,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return undefined;
   };
   /** Writes one checked commit. */
+  const bumpLoad = (t: Tenant, assignee: string | null, status: string, by: number) => {
+    if (assignee === null) return;
+    const m = t.load.get(assignee) ?? new Map<string, number>();
+    t.load.set(assignee, m);
+    m.set(status, (m.get(status) ?? 0) + by);
+  };
   const write = (c: Commit) => {
     const t = tenant(c.tenantId);
+    const old = t.tickets.get(c.ticket.id);
+    if (old) bumpLoad(t, old.assignee, old.status, -1);
+    bumpLoad(t, c.ticket.assignee, c.ticket.status, 1);
+    if (!old && c.ticket.parentId !== null) {
+      const kids = t.children.get(c.ticket.parentId) ?? new Set<string>();
+      t.children.set(c.ticket.parentId, kids);
+      kids.add(c.ticket.id);
+    }
     t.tickets.set(c.ticket.id, c.ticket);
     const audit = t.audit.get(c.ticket.id);
     if (audit) for (const e of c.audit) audit.push(e);
@@ -146,7 +166,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const field = q.sort.field;
       const after = q.after;
       const rows: { v: string | number; t: Ticket }[] = [];
-      for (const ticket of t.tickets.values()) {
+      // Children of given parents: walk the parent index instead of every ticket.
+      let candidates: Iterable<Ticket> = t.tickets.values();
+      if (f.parentId && !f.parentId.includes(null)) {
+        const list: Ticket[] = [];
+        for (const p of f.parentId) {
+          for (const id of t.children.get(p as string) ?? []) list.push(t.tickets.get(id)!);
+        }
+        candidates = list;
+      }
+      for (const ticket of candidates) {
         if (status && !status.has(ticket.status)) continue;
         if (priority && !priority.has(ticket.priority)) continue;
         if (assignee && !assignee.has(ticket.assignee)) continue;
@@ -201,11 +230,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
     async countByAssignee(tenantId, statuses) {
       const out = new Map<string, number>();
-      const wanted = new Set(statuses);
-      for (const ticket of tenants.get(tenantId)?.tickets.values() ?? []) {
-        if (ticket.assignee !== null && wanted.has(ticket.status)) {
-          out.set(ticket.assignee, (out.get(ticket.assignee) ?? 0) + 1);
-        }
+      for (const [assignee, byStatus] of tenants.get(tenantId)?.load ?? []) {
+        let n = 0;
+        for (const st of statuses) n += byStatus.get(st) ?? 0;
+        if (n > 0) out.set(assignee, n);
       }
       return out;
     },
