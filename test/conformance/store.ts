@@ -836,6 +836,316 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('edges of the contract', () => {
+      const q = (over: Partial<Parameters<TicketStore['listTickets']>[1]> = {}) => ({
+        filter: {},
+        sort: { field: 'createdAt' as const, direction: 'asc' as const },
+        limit: 1000,
+        ...over,
+      });
+
+      it('filters children by parentId, and top-level tickets with null', async () => {
+        const p = makeTicket();
+        const c1 = makeTicket({ parentId: p.id });
+        const c2 = makeTicket({ parentId: p.id, status: 'resolved' });
+        const other = makeTicket();
+        for (const t of [p, c1, c2, other]) await store.commit(insert(t));
+        const ids = async (filter: Parameters<TicketStore['listTickets']>[1]['filter']) =>
+          (await store.listTickets('t1', q({ filter }))).map((t) => t.id);
+        expect(await ids({ parentId: [p.id] })).toEqual([c1.id, c2.id]);
+        expect(await ids({ parentId: [p.id], status: ['pending'] })).toEqual([c1.id]);
+        expect(await ids({ parentId: [null] })).toEqual([p.id, other.id]);
+        expect(await ids({ parentId: ['tk_nobody'] })).toEqual([]);
+      });
+
+      it('returns nothing after the last position', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        expect(
+          await store.listTickets('t1', q({ after: { value: t.createdAt, id: t.id } })),
+        ).toEqual([]);
+        expect(
+          await store.listTickets(
+            't1',
+            q({ after: { value: '2099-01-01T00:00:00.000Z', id: '' } }),
+          ),
+        ).toEqual([]);
+      });
+
+      it('pages a filtered list with a cursor', async () => {
+        const made: Ticket[] = [];
+        for (let i = 0; i < 12; i++) {
+          const t = makeTicket({ status: i % 2 ? 'pending' : 'resolved' });
+          made.push(t);
+          await store.commit(insert(t));
+        }
+        const seen: string[] = [];
+        let after: { value: string | number; id: string } | undefined;
+        for (let guard = 0; guard < 10; guard++) {
+          const page = await store.listTickets(
+            't1',
+            q({ filter: { status: ['pending'] }, limit: 2, ...(after ? { after } : {}) }),
+          );
+          if (!page.length) break;
+          seen.push(...page.map((t) => t.id));
+          const last = page.at(-1)!;
+          after = { value: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(made.filter((t) => t.status === 'pending').map((t) => t.id));
+      });
+
+      it('keeps 100 successive versions gapless', async () => {
+        let t = makeTicket();
+        await store.commit(insert(t));
+        for (let i = 0; i < 100; i++) {
+          const next = bump(t, { title: `v${i}` });
+          expect(await store.commit(update(t, next))).toEqual({ ok: true });
+          t = next;
+        }
+        expect((await store.getTicket('t1', t.id))?.version).toBe(101);
+        expect((await inspect.audit('t1', t.id)).map((e) => e.seq)).toEqual(
+          Array.from({ length: 101 }, (_, i) => i + 1),
+        );
+      });
+
+      it('treats an idempotency record as expired exactly at expiresAt', async () => {
+        const a = makeTicket();
+        const rec = idem('t1', 'k-edge', a, a.updatedAt, 1000);
+        await store.commit(insert(a, { idempotency: rec }));
+        const before = new Date(Date.parse(rec.expiresAt) - 1).toISOString();
+        expect(await store.getIdempotency('t1', 'k-edge', before)).not.toBeNull();
+        expect(await store.getIdempotency('t1', 'k-edge', rec.expiresAt)).toBeNull();
+      });
+
+      it('lets the same key race in two tenants without interference', async () => {
+        const a = makeTicket({ tenantId: 't1' });
+        const b = makeTicket({ tenantId: 't2' });
+        const r = await Promise.all([
+          store.commit(insert(a, { idempotency: idem('t1', 'same', a, a.updatedAt) })),
+          store.commit(insert(b, { idempotency: idem('t2', 'same', b, b.updatedAt) })),
+        ]);
+        expect(r).toEqual([{ ok: true }, { ok: true }]);
+      });
+
+      it('stores idempotency records and comments that come in a batch', async () => {
+        const t = makeTicket();
+        const c: Comment = {
+          id: 'cm_b',
+          tenantId: 't1',
+          ticketId: t.id,
+          author: 'u',
+          body: 'b',
+          visibility: 'public',
+          mentions: [],
+          createdAt: t.updatedAt,
+        };
+        const other = makeTicket();
+        await store.commit(insert(other));
+        const r = await store.commitBatch([
+          insert(t, { idempotency: idem('t1', 'k-batch', t, t.updatedAt) }),
+          update(other, bump(other), { comments: [{ ...c, ticketId: other.id }] }),
+        ]);
+        expect(r).toEqual({ ok: true });
+        expect(await inspect.idempotencyKeys('t1')).toContain('k-batch');
+        expect(await inspect.comments('t1', other.id)).toHaveLength(1);
+      });
+
+      it('writes no idempotency key from a failed batch', async () => {
+        const existing = makeTicket();
+        await store.commit(insert(existing));
+        const t = makeTicket();
+        const r = await store.commitBatch([
+          insert(t, { idempotency: idem('t1', 'k-lost', t, t.updatedAt) }),
+          insert({ ...existing }),
+        ]);
+        expect(r.ok).toBe(false);
+        expect(await inspect.idempotencyKeys('t1')).not.toContain('k-lost');
+        expect(await inspect.ticket('t1', t.id)).toBeNull();
+      });
+
+      it('follows reassignments and status changes in load counts', async () => {
+        const t = makeTicket({ assignee: 'a' });
+        await store.commit(insert(t));
+        const t2 = bump(t, { assignee: 'b' });
+        await store.commit(update(t, t2));
+        const t3 = bump(t2, { status: 'resolved' });
+        const counts = async () => new Map(await store.countByAssignee('t1', ['pending']));
+        expect(await counts()).toEqual(new Map([['b', 1]]));
+        await store.commit(update(t2, t3));
+        expect(await counts()).toEqual(new Map());
+        expect(new Map(await store.countByAssignee('t1', ['resolved']))).toEqual(
+          new Map([['b', 1]]),
+        );
+      });
+
+      it('round-trips 500-character Chinese titles, emoji keys and negative coordinates', async () => {
+        const t = makeTicket({
+          title: '设备'.repeat(250),
+          custom: { '🔧': '扳手', 'a.b': { 'c d': [null, true, 0, -1.5e-7] } },
+          location: { lat: -33.8688, lng: -151.2093 },
+        });
+        await store.commit(insert(t));
+        expect(plain(await store.getTicket('t1', t.id))).toEqual(plain(t));
+      });
+
+      it('filters by a single priority and by requester lists', async () => {
+        const a = makeTicket({ priority: 'high', requester: 'x' });
+        const b = makeTicket({ priority: 'low', requester: 'y' });
+        await store.commit(insert(a));
+        await store.commit(insert(b));
+        expect(
+          (await store.listTickets('t1', q({ filter: { priority: ['low'] } }))).map((t) => t.id),
+        ).toEqual([b.id]);
+        expect(
+          (await store.listTickets('t1', q({ filter: { requester: ['x', 'y'] } }))).map(
+            (t) => t.id,
+          ),
+        ).toEqual([a.id, b.id]);
+      });
+
+      it('returns the latest version after many writers finish', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        let cur = t;
+        for (let round = 0; round < 5; round++) {
+          const rs = await Promise.all(
+            Array.from({ length: 5 }, (_, i) =>
+              store.commit(update(cur, bump(cur, { title: `r${round}w${i}` }))),
+            ),
+          );
+          expect(rs.filter((r) => r.ok)).toHaveLength(1);
+          cur = (await store.getTicket('t1', t.id))!;
+        }
+        expect(cur.version).toBe(6);
+      });
+    });
+
+    describe('the desk over this store, more', () => {
+      it('rolls a parent up when its last child resolves', async () => {
+        const clock = createManualClock('2026-03-02T01:00:00Z');
+        const desk = createTicketing({ store, clock, children: { onAllResolved: 'resolve' } });
+        const sup = { id: 's', roles: ['supervisor'] };
+        const p = await desk.create({ title: 'parent' }, { actor: sup });
+        clock.advance(1);
+        const c = await desk.create({ title: 'child', parentId: p.id }, { actor: sup });
+        expect((await desk.children(p.id)).map((x) => x.id)).toEqual([c.id]);
+        await desk.transition(p.id, 'in_progress', { actor: sup });
+        await expect(desk.transition(p.id, 'resolved', { actor: sup })).rejects.toMatchObject({
+          guard: 'open-children',
+        });
+        await desk.transition(c.id, 'in_progress', { actor: sup });
+        await desk.transition(c.id, 'resolved', { actor: sup });
+        expect((await inspect.ticket('default', p.id))?.status).toBe('resolved');
+      });
+
+      it('dispatches with the live load from this store', async () => {
+        const { createDispatcher } = await import('ticketkit');
+        const desk = createTicketing({
+          store,
+          dispatch: {
+            dispatcher: createDispatcher({ weights: { load: 1 } }),
+            agents: () => [
+              { id: 'a1', skills: {}, load: 0, capacity: 3 },
+              { id: 'a2', skills: {}, load: 0, capacity: 3 },
+            ],
+          },
+        });
+        const sup = { id: 's', roles: ['supervisor'] };
+        const got: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const t = await desk.create({ title: `d${i}` }, { actor: sup });
+          got.push((await desk.dispatch(t.id, { actor: sup })).assigned!.agentId);
+        }
+        expect(got.sort()).toEqual(['a1', 'a1', 'a2', 'a2']);
+      });
+
+      it('replays an idempotent comment with the same result and writes once', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'c' }, { actor });
+        const r1 = await desk.comment(t.id, { body: 'once' }, { actor, idempotencyKey: 'cm-1' });
+        const r2 = await desk.comment(t.id, { body: 'once' }, { actor, idempotencyKey: 'cm-1' });
+        expect(plain(r2)).toEqual(plain(r1));
+        expect(await inspect.comments('default', t.id)).toHaveLength(1);
+      });
+
+      it('writes nothing for a no-op update', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'same' }, { actor });
+        await desk.update(t.id, { title: 'same' }, { actor });
+        expect((await inspect.ticket('default', t.id))?.version).toBe(1);
+        expect(await inspect.audit('default', t.id)).toHaveLength(1);
+      });
+
+      it('leaves the store untouched when a command is refused', async () => {
+        const desk = createTicketing({ store });
+        const agent = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'r', risk: 'high' }, { actor: agent });
+        await desk.transition(t.id, 'in_progress', { actor: agent });
+        const before = plain(await inspect.ticket('default', t.id));
+        await expect(desk.transition(t.id, 'resolved', { actor: agent })).rejects.toMatchObject({
+          code: 'permission_denied',
+        });
+        await expect(desk.transition(t.id, 'archived', { actor: agent })).rejects.toBeDefined();
+        await expect(desk.update(t.id, { title: '' }, { actor: agent })).rejects.toMatchObject({
+          code: 'validation_failed',
+        });
+        expect(plain(await inspect.ticket('default', t.id))).toEqual(before);
+        expect(await inspect.audit('default', t.id)).toHaveLength(2);
+      });
+
+      it('keeps ticket versions and audit in step through mixed commands', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'mix' }, { actor });
+        await desk.assign(t.id, 'x', { actor });
+        await desk.update(t.id, { priority: 'high', tags: ['a'] }, { actor });
+        await desk.comment(t.id, { body: 'note', visibility: 'internal' }, { actor });
+        await desk.transition(t.id, 'in_progress', { actor });
+        const raw = await inspect.ticket('default', t.id);
+        const trail = await inspect.audit('default', t.id);
+        expect(raw?.version).toBe(5);
+        expect(trail.map((e) => e.action)).toEqual([
+          'create',
+          'assign',
+          'update',
+          'comment',
+          'transition',
+        ]);
+        const { replayAudit } = await import('ticketkit');
+        expect(plain(replayAudit(trail))).toEqual(plain(raw));
+      });
+
+      it('scopes desk idempotency keys per tenant over this store', async () => {
+        const desk = createTicketing({ store });
+        const a = await desk.create(
+          { title: 'k' },
+          { actor: { id: 'u', roles: ['agent'], tenantId: 'A' }, idempotencyKey: 'dup' },
+        );
+        const b = await desk.create(
+          { title: 'k' },
+          { actor: { id: 'u', roles: ['agent'], tenantId: 'B' }, idempotencyKey: 'dup' },
+        );
+        expect(a.id).not.toBe(b.id);
+        expect(await inspect.ticket('B', b.id)).not.toBeNull();
+      });
+
+      it('rejects a stale expectedVersion and keeps the later write', async () => {
+        const desk = createTicketing({ store });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'v1' }, { actor });
+        await desk.update(t.id, { title: 'v2' }, { actor, expectedVersion: 1 });
+        await expect(
+          desk.update(t.id, { title: 'stale' }, { actor, expectedVersion: 1 }),
+        ).rejects.toMatchObject({
+          code: 'version_conflict',
+          actualVersion: 2,
+        });
+        expect((await inspect.ticket('default', t.id))?.title).toBe('v2');
+      });
+    });
+
     describe('the desk over this store', () => {
       it('pages through 120 tickets with cursors, no gaps or duplicates, both directions', async () => {
         const clock = createManualClock('2026-03-02T01:00:00Z');
