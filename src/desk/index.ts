@@ -1541,6 +1541,21 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
+  const closeWithChildren = async (id: string, to: S, ctx: CommandContext) => {
+    const t = await change(
+      'transition',
+      id,
+      ctx,
+      to,
+      planTransition,
+      blockParent ? refuseOpenChildren : undefined,
+    );
+    if (t.parentId !== null && onAllResolved !== 'none') {
+      await rollUp(t).catch(reportBackgroundError);
+    }
+    return t;
+  };
+
   // ---- commands ------------------------------------------------------------------------
 
   const desk: Desk<S> = {
@@ -1838,20 +1853,12 @@ export function createTicketing<S extends string = DefaultStatus>(
 
     dispatch: dispatchTicket,
 
-    async transition(id, to, ctx) {
-      const closing = workflow.hasState(to) && isDone(to);
-      const t = await change(
-        'transition',
-        id,
-        ctx,
-        to,
-        planTransition,
-        closing && blockParent ? refuseOpenChildren : undefined,
-      );
-      if (closing && t.parentId !== null && onAllResolved !== 'none') {
-        await rollUp(t).catch(reportBackgroundError);
+    transition(id, to, ctx) {
+      // Only moves into a resolved/closed state involve children; keep the common path lean.
+      if (!(workflow.hasState(to) && isDone(to))) {
+        return change('transition', id, ctx, to, planTransition);
       }
-      return t;
+      return closeWithChildren(id, to, ctx);
     },
 
     async children(id, ctx) {

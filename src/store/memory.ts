@@ -90,18 +90,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   type Failure = Exclude<CommitOutcome, { ok: true }>;
   /** Checks one commit without writing. `seen` catches clashes inside a batch. */
-  const check = (c: Commit, seen: Set<string>): Failure | undefined => {
+  const check = (c: Commit, seen: Set<string> | null): Failure | undefined => {
     const t = tenant(c.tenantId);
-    const key = keyOf(c.tenantId, c.ticket.id);
+    // `seen` catches two commits on one ticket inside a batch; single commits pass null.
+    const key = seen ? keyOf(c.tenantId, c.ticket.id) : '';
     const current = t.tickets.get(c.ticket.id);
     if (c.expectedVersion === null) {
-      if (current || seen.has(key)) return { ok: false, reason: 'already_exists' };
+      if (current || seen?.has(key)) return { ok: false, reason: 'already_exists' };
     } else if (!current) {
       return { ok: false, reason: 'not_found' };
-    } else if (current.version !== c.expectedVersion || seen.has(key)) {
+    } else if (current.version !== c.expectedVersion || seen?.has(key)) {
       return { ok: false, reason: 'version_conflict', actualVersion: current.version };
     }
-    seen.add(key);
+    seen?.add(key);
     if (c.idempotency) {
       const nowMs = Date.parse(c.now);
       if (nowMs - t.lastSweep >= sweepInterval) {
@@ -211,7 +212,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
 
     async commit(c: Commit): Promise<CommitOutcome> {
-      const failed = check(c, new Set());
+      const failed = check(c, null);
       if (failed) return failed;
       write(c);
       return { ok: true };
