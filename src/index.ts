@@ -15,7 +15,7 @@ export {
   replayAudit,
   type StateDwell,
 } from './audit/index';
-// --- classify (owned by the classification work; edit only this section) ---
+// --- classify ---
 export {
   type ClassificationRule,
   type Classifier,
@@ -84,7 +84,7 @@ export {
   type SlaBoardRow,
   type TicketingOptions,
 } from './desk/index';
-// --- dispatch (owned by the dispatch work; edit only this section) ---
+// --- dispatch ---
 export {
   type Agent,
   type AgentCalendar,
@@ -140,7 +140,7 @@ export {
   type TicketTransitionedEvent,
   type TicketUpdatedEvent,
 } from './events/index';
-// --- import (owned by the import work; edit only this section) ---
+// --- import ---
 export {
   type ColumnSpec,
   type CsvColumn,
@@ -175,7 +175,7 @@ export {
   validateImport,
   validateImportStream,
 } from './import/index';
-// --- notify (owned by the notification work; edit only this section) ---
+// --- notify ---
 export {
   accessRecheck,
   type BreakerOptions,
@@ -238,6 +238,61 @@ export {
   ROLES,
   type Role,
 } from './permissions/index';
+// --- simulate and reports ---
+export {
+  type AgentUtilisation,
+  type BacklogTicket,
+  buildReport,
+  createTrendMonitor,
+  csvCell,
+  type DurationStats,
+  type DwellRow,
+  detectTrends,
+  escapeHtmlText,
+  type GroupKey,
+  type HtmlComparisonRow,
+  type HtmlReportOptions,
+  type Report,
+  type ReportAgent,
+  type ReportCsvOptions,
+  type ReportGroup,
+  type ReportMetrics,
+  type ReportOptions,
+  type ReportSource,
+  renderHtmlReport,
+  reportToCsv,
+  type SeriesPoint,
+  type SlaAttainment,
+  type TrendAlert,
+  type TrendKey,
+  type TrendMonitor,
+  type TrendOptions,
+} from './reports/index';
+export {
+  type CompareOptions,
+  type Comparison,
+  type ComparisonRow,
+  compare,
+  comparisonRow,
+  type DispatchPolicy,
+  type DispatchPolicySpec,
+  type Distribution,
+  formatComparison,
+  parseScenario,
+  policyName,
+  runSimulation,
+  type Scenario,
+  type ScenarioInput,
+  ScenarioSchema,
+  type SimAgentResult,
+  type SimAgentView,
+  type SimJob,
+  type SimulateOptions,
+  type SimulationProgress,
+  type SimulationResult,
+  type SimulationRun,
+  simulate,
+} from './simulate/index';
 // --- sla ---
 export {
   type BusinessCalendar,
@@ -332,59 +387,3 @@ export {
   TicketPatchSchema,
   TicketSchema,
 } from './ticket/index';
-
-// --- simulate and reports ---
-export {
-  type AgentUtilisation,
-  type BacklogTicket,
-  buildReport,
-  createTrendMonitor,
-  csvCell,
-  type DurationStats,
-  type DwellRow,
-  detectTrends,
-  escapeHtmlText,
-  type GroupKey,
-  type HtmlComparisonRow,
-  type HtmlReportOptions,
-  type Report,
-  type ReportAgent,
-  type ReportCsvOptions,
-  type ReportGroup,
-  type ReportMetrics,
-  type ReportOptions,
-  type ReportSource,
-  renderHtmlReport,
-  reportToCsv,
-  type SeriesPoint,
-  type SlaAttainment,
-  type TrendAlert,
-  type TrendKey,
-  type TrendMonitor,
-  type TrendOptions,
-} from './reports/index';
-export {
-  type CompareOptions,
-  type Comparison,
-  type ComparisonRow,
-  compare,
-  comparisonRow,
-  type DispatchPolicy,
-  type DispatchPolicySpec,
-  type Distribution,
-  formatComparison,
-  parseScenario,
-  policyName,
-  runSimulation,
-  type Scenario,
-  type ScenarioInput,
-  ScenarioSchema,
-  type SimAgentResult,
-  type SimAgentView,
-  type SimJob,
-  type SimulateOptions,
-  type SimulationProgress,
-  type SimulationResult,
-  type SimulationRun,
-  simulate,
-} from './simulate/index';
