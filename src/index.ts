@@ -74,6 +74,7 @@ export {
   type DeskImportProgress,
   type DeskImportResult,
   type DeskSla,
+  type DispatchContext,
   type DispatchOutcome,
   type ListQuery,
   type Page,

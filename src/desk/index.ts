@@ -250,6 +250,19 @@ export interface DispatchOutcome<S extends string = string> {
   readonly assigned: RankedCandidate | null;
   /** Why agents were excluded (only when nobody was eligible). */
   readonly excluded: readonly ExcludedAgent[];
+  /** Set when nothing was done because the ticket already has an assignee (see `reassign`). */
+  readonly skipped?: 'already_assigned';
+}
+
+/** Context of {@link Desk.dispatch}. */
+export interface DispatchContext extends CommandContext {
+  /** Agents not to consider (e.g. the one who just gave the ticket back). */
+  readonly exclude?: readonly string[];
+  /**
+   * Dispatch even if the ticket already has an assignee. Without it, an assigned ticket is
+   * left alone (`skipped: 'already_assigned'`), so concurrent dispatchers assign each ticket once.
+   */
+  readonly reassign?: boolean;
 }
 
 /** A row of the SLA board: an open ticket and its clocks at the board's instant. */
@@ -333,10 +346,7 @@ export interface Desk<S extends string = DefaultStatus> {
    * score breakdown in the audit entry. Returns the ticket and the winner, or `assigned: null`
    * with the reasons every agent was excluded.
    */
-  dispatch(
-    id: string,
-    ctx: CommandContext & { exclude?: readonly string[] },
-  ): Promise<DispatchOutcome<S>>;
+  dispatch(id: string, ctx: DispatchContext): Promise<DispatchOutcome<S>>;
   /** Moves the ticket to another workflow state. */
   transition(id: string, to: S, ctx: CommandContext): Promise<Ticket<S>>;
   /** Adds a comment (public or internal). */
@@ -1405,37 +1415,57 @@ export function createTicketing<S extends string = DefaultStatus>(
     };
   };
 
-  const dispatchTicket = async (
-    id: string,
-    ctx: CommandContext & { exclude?: readonly string[] },
-  ): Promise<DispatchOutcome<S>> => {
+  const dispatchTicket = async (id: string, ctx: DispatchContext): Promise<DispatchOutcome<S>> => {
     const c = checkCommandContext(ctx);
     const tenantId = tenantOf(c);
-    const current = await loadOrThrow(tenantId, id);
-    authorize({ actor: c.actor, action: 'assign', ticket: current, assignee: null });
-    const ranked = await rankFor(current, ctx.exclude ?? [], false);
-    const best = ranked.candidates[0];
-    if (!best) {
-      const explained = await rankFor(current, ctx.exclude ?? [], true);
-      return { ticket: current, assigned: null, excluded: explained.excluded ?? [] };
+    const { exclude = [], reassign = false, ...commandCtx } = ctx;
+    // Compare-and-set on the version read here: two dispatchers (or two app instances) racing
+    // on one ticket cannot both assign it; the loser re-reads and sees it taken.
+    for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+      const current = await loadOrThrow(tenantId, id);
+      authorize({ actor: c.actor, action: 'assign', ticket: current, assignee: null });
+      if (current.assignee !== null && !reassign) {
+        return { ticket: current, assigned: null, excluded: [], skipped: 'already_assigned' };
+      }
+      if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
+        throw new ConflictError({
+          ticketId: id,
+          expectedVersion: ctx.expectedVersion,
+          actualVersion: current.version,
+        });
+      }
+      const ranked = await rankFor(current, exclude, false);
+      const best = ranked.candidates[0];
+      if (!best) {
+        const explained = await rankFor(current, exclude, true);
+        return { ticket: current, assigned: null, excluded: explained.excluded ?? [] };
+      }
+      const meta = {
+        dispatch: {
+          score: best.score,
+          breakdown: { ...best.breakdown },
+          ...(best.distanceKm !== undefined ? { distanceKm: best.distanceKm } : {}),
+          runnersUp: ranked.candidates
+            .slice(1)
+            .map((r) => ({ agentId: r.agentId, score: r.score })),
+        },
+      };
+      try {
+        const ticket = await change(
+          'assign',
+          id,
+          { ...commandCtx, expectedVersion: current.version },
+          { assignee: best.agentId, meta },
+          planDispatch,
+        );
+        return { ticket, assigned: best, excluded: [] };
+      } catch (e) {
+        // Someone changed the ticket between our read and our write: look again, unless the
+        // caller pinned a version (then the conflict is theirs to handle).
+        if (!(e instanceof ConflictError) || ctx.expectedVersion !== undefined) throw e;
+      }
     }
-    const meta = {
-      dispatch: {
-        score: best.score,
-        breakdown: { ...best.breakdown },
-        ...(best.distanceKm !== undefined ? { distanceKm: best.distanceKm } : {}),
-        runnersUp: ranked.candidates.slice(1).map((r) => ({ agentId: r.agentId, score: r.score })),
-      },
-    };
-    const { exclude: _x, ...commandCtx } = ctx;
-    const ticket = await change(
-      'assign',
-      id,
-      commandCtx,
-      { assignee: best.agentId, meta },
-      planDispatch,
-    );
-    return { ticket, assigned: best, excluded: [] };
+    throw new ConflictError({ ticketId: id, expectedVersion: -1, actualVersion: -1 });
   };
 
   // ---- parent and child tickets ----------------------------------------------------------

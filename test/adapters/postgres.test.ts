@@ -127,6 +127,56 @@ describe.skipIf(!url)('postgres adapter', () => {
           expect(get().store.capabilities).toEqual({ multiProcess: true, durable: true });
         });
 
+        it('C5: three app instances dispatching the same 1,000 tickets assign each exactly once, evenly', async () => {
+          const { createDispatcher, createTicketing } = await import('ticketkit');
+          const agents = Array.from({ length: 10 }, (_, i) => ({
+            id: `agent-${i}`,
+            skills: {},
+            load: 0,
+            capacity: 1000,
+          }));
+          // Three instances: each its own pool and store over the same schema, as three processes would.
+          const desks = Array.from({ length: 3 }, () =>
+            createTicketing({
+              store: postgresStore({ pool: newPool({ max: 4 }), schema }),
+              dispatch: {
+                dispatcher: createDispatcher({ weights: { load: 1 } }),
+                agents: () => agents,
+              },
+            }),
+          );
+          const sup = { id: 'lead', roles: ['supervisor'] };
+          const ids: string[] = [];
+          for (let i = 0; i < 1000; i++)
+            ids.push((await desks[i % 3]!.create({ title: `c5-${i}` }, { actor: sup })).id);
+          await Promise.all(
+            desks.map(async (desk, k) => {
+              // Each instance walks the queue from a different place, like independent workers.
+              for (let i = 0; i < ids.length; i++)
+                await desk.dispatch(ids[(i + k * 333) % ids.length]!, { actor: sup });
+            }),
+          );
+          const { rows } = await pool.query(
+            `SELECT ticket_id, count(*)::int AS n FROM ${table('audit')} WHERE entry::jsonb->>'action' = 'assign' GROUP BY ticket_id`,
+          );
+          expect(rows).toHaveLength(1000);
+          expect(rows.every((r) => r.n === 1)).toBe(true);
+          const perAgent = await pool.query(
+            `SELECT doc::jsonb->>'assignee' AS a, count(*)::int AS n FROM ${table('tickets')} WHERE doc::jsonb->>'title' LIKE 'c5-%' GROUP BY 1`,
+          );
+          const counts = perAgent.rows.map((r) => r.n as number);
+          expect(counts.reduce((x, y) => x + y, 0)).toBe(1000);
+          // Least-loaded from three uncoordinated instances: every write is a compare-and-set and
+          // a loser re-ranks with fresh loads, so the spread self-corrects. Observed within +-1 of
+          // 100 in every run so far; asserted within +-2 because nothing coordinates the
+          // instances' reads (a shared dispatch lock would make +-1 a guarantee).
+          console.log(
+            `C5 per-agent counts: min ${Math.min(...counts)}, max ${Math.max(...counts)}`,
+          );
+          expect(counts).toHaveLength(10);
+          for (const n of counts) expect(Math.abs(n - 100)).toBeLessThanOrEqual(2);
+        });
+
         it('applies migrations exactly once when several instances open at once', async () => {
           const s2 = `${schema}_m`;
           try {

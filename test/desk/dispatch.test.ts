@@ -126,6 +126,31 @@ describe('desk.dispatch', () => {
     ).rejects.toBeInstanceOf(PermissionError);
   });
 
+  it('leaves an assigned ticket alone unless asked to reassign', async () => {
+    const { desk } = setup();
+    const t = await desk.create({ title: 'VPN', category: 'network' }, { actor: sup });
+    await desk.assign(t.id, 'zhao', { actor: sup });
+    const r = await desk.dispatch(t.id, { actor: sup });
+    expect(r).toMatchObject({ assigned: null, skipped: 'already_assigned' });
+    expect(r.ticket.assignee).toBe('zhao');
+    const again = await desk.dispatch(t.id, { actor: sup, reassign: true });
+    expect(again.assigned?.agentId).toBe('wang');
+  });
+
+  it('assigns each ticket once when many dispatchers race on it', async () => {
+    const { desk } = setup();
+    const tickets = [];
+    for (let i = 0; i < 20; i++)
+      tickets.push(await desk.create({ title: `t${i}`, category: 'network' }, { actor: sup }));
+    await Promise.all(
+      tickets.flatMap((t) => Array.from({ length: 5 }, () => desk.dispatch(t.id, { actor: sup }))),
+    );
+    for (const t of tickets) {
+      const assigns = (await desk.history(t.id)).filter((e) => e.action === 'assign');
+      expect(assigns).toHaveLength(1);
+    }
+  });
+
   it('explains a missing configuration', async () => {
     const desk = createTicketing();
     const t = await desk.create({ title: 'x' }, { actor: sup });

@@ -192,7 +192,7 @@ async function run(
         await desk.children(t.id, ctx);
         return 'ok';
       case 'dispatch':
-        return (await desk.dispatch(t.id, ctx)).assigned ? 'ok' : 'denied';
+        return (await desk.dispatch(t.id, { ...ctx, reassign: true })).assigned ? 'ok' : 'denied';
     }
   } catch (e) {
     if (e instanceof PermissionError) return 'denied';
