@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../_internal/index';
+import type { ApprovalRecord, ChainHead, ChainVerification, UnsealedApprovalRecord } from './types';
+
+/** `prevHash` of the first record of a chain: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+const q = JSON.stringify;
+
+/**
+ * RFC 8785-style canonical JSON of a record without its `hash` (sorted keys, no whitespace).
+ * Same output as the generic canonicaliser, with the fixed top-level keys written in sorted
+ * order by hand: verification of long chains spends most of its time here.
+ */
+export function canonicalRecord(r: UnsealedApprovalRecord): string {
+  return (
+    `{"actor":${q(r.actor)},"at":${q(r.at)},"data":${canonicalJson(r.data)},` +
+    `"instanceId":${q(r.instanceId)},"prevHash":${q(r.prevHash)},"seq":${q(r.seq)},` +
+    `"tenantId":${q(r.tenantId)},"ticketId":${q(r.ticketId)},"type":${q(r.type)}}`
+  );
+}
+
+/**
+ * The hash of a record: `SHA-256(prevHash ‖ canonicalJSON(record without hash))`, hex.
+ *
+ * @example
+ * ```ts
+ * const ok = hashApprovalRecord(record) === record.hash;
+ * ```
+ */
+export function hashApprovalRecord(r: UnsealedApprovalRecord): string {
+  return createHash('sha256').update(r.prevHash).update(canonicalRecord(r)).digest('hex');
+}
+
+/**
+ * Seals the next record of a chain: sets `seq` and `prevHash` from `head` and computes `hash`.
+ *
+ * @example
+ * ```ts
+ * const r1 = sealApprovalRecord({ seq: 0, hash: GENESIS_HASH }, { tenantId, ticketId, instanceId, type: 'start', at, actor: 'u1', data: {} });
+ * ```
+ */
+export function sealApprovalRecord(
+  head: ChainHead,
+  fields: Omit<UnsealedApprovalRecord, 'seq' | 'prevHash'>,
+): ApprovalRecord {
+  const unsealed: UnsealedApprovalRecord = {
+    seq: head.seq + 1,
+    tenantId: fields.tenantId,
+    ticketId: fields.ticketId,
+    instanceId: fields.instanceId,
+    type: fields.type,
+    at: fields.at,
+    actor: fields.actor,
+    data: fields.data,
+    prevHash: head.hash,
+  };
+  return { ...unsealed, hash: hashApprovalRecord(unsealed) };
+}
+
+/**
+ * Verifies one ticket's chain (oldest first) and names the first affected sequence number.
+ *
+ * Detects an edited field (with or without re-sealing the edited row, unless it is the last
+ * row), a deleted row, two swapped rows and an inserted forged row (seq numbered into the gap,
+ * sealed or not). Without `head`, a truncated tail, a re-sealed last row and forged rows appended
+ * at the end are indistinguishable from a shorter honest chain: pass an anchor from
+ * {@link ChainHead} exported earlier to detect those.
+ *
+ * @example
+ * ```ts
+ * const v = verifyApprovalChain(records, { head: savedHead });
+ * if (!v.ok) console.error(`tampered from seq ${v.firstBadSeq}: ${v.reason}`);
+ * ```
+ */
+export function verifyApprovalChain(
+  rows: readonly ApprovalRecord[],
+  options: { head?: ChainHead } = {},
+): ChainVerification {
+  let prev = GENESIS_HASH;
+  for (let idx = 0; idx < rows.length; idx++) {
+    const r = rows[idx]!;
+    const pos = idx + 1;
+    if (hashApprovalRecord(r) !== r.hash) return bad(pos, 'hash_mismatch');
+    if (r.seq === pos && r.prevHash === prev) {
+      prev = r.hash;
+      continue;
+    }
+    const before = idx > 0 ? rows[idx - 1] : undefined;
+    // A sealed forgery took this row's slot: both claim seq pos-1 on the same predecessor.
+    if (before && r.seq === pos - 1 && r.hash !== before.hash && r.prevHash === before.prevHash) {
+      return bad(pos - 1, 'fork');
+    }
+    if (r.seq === pos) {
+      const next = rows[idx + 1];
+      // A forged row sealed on a made-up prevHash sits here; the genuine row follows it.
+      if (next && next.seq === pos && next.prevHash === prev) return bad(pos, 'fork');
+      // This row itself was re-sealed on another prevHash: its successor no longer links.
+      if (next && next.prevHash !== r.hash) return bad(pos, 'prev_hash_mismatch');
+      // This row is intact but sealed on a different predecessor: the predecessor was rewritten.
+      if (before) return bad(pos - 1, 'rewritten');
+      return bad(pos, 'prev_hash_mismatch');
+    }
+    return bad(pos, 'seq_mismatch');
+  }
+  const head = options.head;
+  if (head && head.seq > 0) {
+    if (head.seq > rows.length) return bad(rows.length + 1, 'truncated');
+    if (rows[head.seq - 1]!.hash !== head.hash) return bad(head.seq, 'head_mismatch');
+  }
+  return { ok: true };
+}
+
+function bad(
+  firstBadSeq: number,
+  reason: Exclude<ChainVerification, { ok: true }>['reason'],
+): ChainVerification {
+  return { ok: false, firstBadSeq, reason };
+}
+
+/** The head of a chain (`{ seq: 0, hash: GENESIS_HASH }` when empty). */
+export function chainHead(rows: readonly ApprovalRecord[]): ChainHead {
+  const last = rows[rows.length - 1];
+  return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+}
