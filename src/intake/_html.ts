@@ -148,7 +148,7 @@ const isNameChar = (c: number) =>
 
 /** Builds the output: collapses whitespace, bounds blank lines, keeps no tag opener, caps length. */
 class Emitter {
-  private readonly parts: string[] = [];
+  private buf = '';
   private length = 0;
   private last = 0; // char code of the last emitted character (0 at start)
   private pendingSpace = false;
@@ -204,27 +204,30 @@ class Emitter {
       const lastKept = s.charCodeAt(room - 1);
       if (room > 0 && lastKept >= 0xd800 && lastKept <= 0xdbff) room--;
       if (room > 0) {
-        this.parts.push(s.slice(0, room));
+        this.buf += s.slice(0, room);
         this.length += room;
       }
       this.truncated = true;
       return;
     }
-    this.parts.push(s);
+    this.buf += s;
     this.length += s.length;
     this.last = s.charCodeAt(s.length - 1);
   }
 
   result(): string {
-    const text = this.parts.join('');
+    const text = this.buf;
     let end = text.length;
     while (end > 0 && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 32)) end--;
     return end < text.length ? text.slice(0, end) : text;
   }
 }
 
-/** Decodes one character reference starting at `i` ('&'); returns the text and the next index. */
-function entityAt(s: string, i: number): [string, number] {
+// End index of the last decoded reference (avoids allocating a tuple per '&').
+let entityEnd = 0;
+
+/** Decodes the character reference at `i` ('&'); undefined if there is none. Sets `entityEnd`. */
+function entityAt(s: string, i: number): string | undefined {
   let j = i + 1;
   if (s.charCodeAt(j) === 35 /* # */) {
     j++;
@@ -237,11 +240,12 @@ function entityAt(s: string, i: number): [string, number] {
       (hex ? isHex(s.charCodeAt(j)) : isDigit(s.charCodeAt(j)))
     )
       j++;
-    if (j === start) return ['&', i + 1];
+    if (j === start) return undefined;
     const cp = Number.parseInt(s.slice(start, j), hex ? 16 : 10);
     if (s.charCodeAt(j) === 59 /* ; */) j++;
     const valid = cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-    return [valid ? String.fromCodePoint(cp) : '\uFFFD', j];
+    entityEnd = j;
+    return valid ? String.fromCodePoint(cp) : '\uFFFD';
   }
   const start = j;
   while (
@@ -253,9 +257,12 @@ function entityAt(s: string, i: number): [string, number] {
   if (j > start && s.charCodeAt(j) === 59) {
     const name = s.slice(start, j);
     const v = Object.hasOwn(NAMED, name) ? NAMED[name] : undefined;
-    if (v !== undefined) return [v, j + 1];
+    if (v !== undefined) {
+      entityEnd = j + 1;
+      return v;
+    }
   }
-  return ['&', i + 1];
+  return undefined;
 }
 
 /** Finds `</name` (ASCII case-insensitive) at or after `from`; -1 if absent. Linear overall. */
@@ -311,8 +318,8 @@ export function convertHtml(html: string, maxLength: number): HtmlText {
   let i = 0;
   while (i < n && !out.truncated) {
     const c = html.charCodeAt(i);
-    if (c === 60 /* < */) {
-      const next = html.charCodeAt(i + 1);
+    const next = html.charCodeAt(i + 1);
+    if (c === 60 /* < */ && (isAsciiLetter(next) || next === 33 || next === 47 || next === 63)) {
       if (next === 33 /* ! */ || next === 63 /* ? */) {
         const comment = html.startsWith('<!--', i);
         const close = comment ? html.indexOf('-->', i + 4) : html.indexOf('>', i + 2);
@@ -323,15 +330,10 @@ export function convertHtml(html: string, maxLength: number): HtmlText {
       const closing = next === 47; /* / */
       const nameStart = closing ? i + 2 : i + 1;
       if (!isAsciiLetter(html.charCodeAt(nameStart))) {
-        if (closing) {
-          // '</' + non-letter is a bogus comment up to '>'.
-          const close = html.indexOf('>', i + 2);
-          if (close < 0) break;
-          i = close + 1;
-          continue;
-        }
-        out.text('<');
-        i++;
+        // '</' + non-letter is a bogus comment up to '>'.
+        const close = html.indexOf('>', i + 2);
+        if (close < 0) break;
+        i = close + 1;
         continue;
       }
       let j = nameStart;
@@ -377,11 +379,13 @@ export function convertHtml(html: string, maxLength: number): HtmlText {
       continue;
     }
     if (c === 38 /* & */) {
-      const [text, next] = entityAt(html, i);
-      i = next;
-      if (text === ' ' && preDepth === 0) out.space();
-      else out.text(text);
-      continue;
+      const text = entityAt(html, i);
+      if (text !== undefined) {
+        i = entityEnd;
+        if (text === ' ' && preDepth === 0) out.space();
+        else out.text(text);
+        continue;
+      }
     }
     if (isSpace(c)) {
       if (preDepth === 0) out.space();
@@ -395,10 +399,18 @@ export function convertHtml(html: string, maxLength: number): HtmlText {
       i++;
       continue;
     }
+    // A run of literal text: everything up to whitespace, NUL, a tag or a decodable reference.
+    // A '<' or '&' that starts neither stays in the run.
     let j = i + 1;
     while (j < n) {
       const d = html.charCodeAt(j);
-      if (d === 60 || d === 38 || d === 0 || isSpace(d)) break;
+      if (d === 0 || isSpace(d)) break;
+      if (d === 60) {
+        const e = html.charCodeAt(j + 1);
+        if (isAsciiLetter(e) || e === 33 || e === 47 || e === 63) break;
+      } else if (d === 38 && entityAt(html, j) !== undefined) {
+        break;
+      }
       j++;
     }
     out.text(html.slice(i, j));

@@ -33,8 +33,7 @@ export function stripReplyPrefixes(subject: string): string {
 
 function prefixEnd(s: string, i: number): number {
   for (const p of REPLY_PREFIXES) {
-    if (s.length - i < p.length + 1) continue;
-    if (s.slice(i, i + p.length).toLowerCase() !== p) continue;
+    if (s.length - i < p.length + 1 || !startsWithCi(s, i, p)) continue;
     let j = i + p.length;
     // optional "[2]" or "(2)" counter, at most 4 digits
     const open = s[j];
@@ -49,24 +48,33 @@ function prefixEnd(s: string, i: number): number {
   return -1;
 }
 
+/** `s` has the lowercase prefix `p` at `i`, ASCII letters compared case-insensitively. */
+function startsWithCi(s: string, i: number, p: string): boolean {
+  for (let k = 0; k < p.length; k++) {
+    let c = s.charCodeAt(i + k);
+    if (c >= 65 && c <= 90) c |= 32;
+    if (c !== p.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
 const isBlank = (c: number) => c === 32 || c === 9 || c === 0x3000 || c === 0xa0;
 
 /** Collapses runs of whitespace (including control characters) into one space and trims. */
 export function collapse(s: string): string {
-  let out = '';
-  let space = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 32 || c === 0x3000 || c === 0xa0 || c === 0x7f) {
-      space = out.length > 0;
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += s[i];
+  const parts: string[] = [];
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    while (i < n && isSpaceLike(s.charCodeAt(i))) i++;
+    const start = i;
+    while (i < n && !isSpaceLike(s.charCodeAt(i))) i++;
+    if (i > start) parts.push(s.slice(start, i));
   }
-  return out;
+  return parts.join(' ');
 }
+
+const isSpaceLike = (c: number) => c <= 32 || c === 0x3000 || c === 0xa0 || c === 0x7f;
 
 /**
  * The default ticket-number pattern: `TK-` and 1–12 digits, after a marker that shows the
@@ -155,6 +163,10 @@ export function stripQuoted(text: string): string {
   const kept: string[] = [];
   for (let k = 0; k < lines.length; k++) {
     const line = lines[k]!;
+    if (line === '') {
+      kept.push(line);
+      continue;
+    }
     if (isQuoteLine(line)) continue;
     const trimmed = line.trim();
     if (isSeparator(trimmed) || isOutlookHeader(lines, k)) break;
