@@ -182,8 +182,11 @@ export async function runImport<S extends string>(
     }
     // Skip what an earlier run stored; commit the rest as one atomic batch.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const exists = await Promise.all(fresh.map((t) => store.getTicket(tenantId, t.id)));
-      const todo = fresh.filter((_, i) => exists[i] === null);
+      const exists = await store.existingIds(
+        tenantId,
+        fresh.map((t) => t.id),
+      );
+      const todo = fresh.filter((t) => !exists.has(t.id));
       const already = fresh.length - todo.length;
       if (dryRun || todo.length === 0) {
         created += todo.length;

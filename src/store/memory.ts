@@ -198,6 +198,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return rows.slice(0, q.limit).map((r) => r.t);
     },
 
+    async existingIds(tenantId, ids) {
+      const t = tenants.get(tenantId);
+      return new Set(t ? ids.filter((id) => t.tickets.has(id)) : []);
+    },
+
     async listAudit(tenantId, ticketId) {
       return [...(tenants.get(tenantId)?.audit.get(ticketId) ?? [])];
     },

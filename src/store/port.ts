@@ -140,6 +140,8 @@ export interface TicketStore {
    * Priority sorts by urgency: `urgent` first when ascending.
    */
   listTickets(tenantId: string, query: StoreListQuery): Promise<Ticket[]>;
+  /** Which of these ids exist in the tenant (one query, for imports and bulk checks). */
+  existingIds(tenantId: string, ids: readonly string[]): Promise<Set<string>>;
   /** Audit entries of a ticket, oldest first (by `seq`). */
   listAudit(tenantId: string, ticketId: string): Promise<AuditEntry[]>;
   /** Comments of a ticket, oldest first. */

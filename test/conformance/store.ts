@@ -858,6 +858,29 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
         expect(await ids({ parentId: ['tk_nobody'] })).toEqual([]);
       });
 
+      it('reports which of many ids exist, in this tenant only', async () => {
+        const a = makeTicket();
+        const b = makeTicket({ tenantId: 't2' });
+        await store.commit(insert(a));
+        await store.commit(insert(b));
+        expect(await store.existingIds('t1', [a.id, b.id, 'tk_none'])).toEqual(new Set([a.id]));
+        expect(await store.existingIds('t1', [])).toEqual(new Set());
+      });
+
+      it('inserts a large batch of new tickets with their audit entries', async () => {
+        const batch = Array.from({ length: 500 }, () => makeTicket());
+        expect(await store.commitBatch(batch.map((t) => insert(t)))).toEqual({ ok: true });
+        expect(
+          await store.existingIds(
+            't1',
+            batch.map((t) => t.id),
+          ),
+        ).toHaveProperty('size', 500);
+        expect(await inspect.audit('t1', batch[499]!.id)).toHaveLength(1);
+        const again = await store.commitBatch([insert(makeTicket()), insert(batch[7]!)]);
+        expect(again).toMatchObject({ ok: false, index: 1, outcome: { reason: 'already_exists' } });
+      });
+
       it('returns nothing after the last position', async () => {
         const t = makeTicket();
         await store.commit(insert(t));
