@@ -4,10 +4,7 @@ import type { ApprovalRecord, ChainHead, ChainVerification, UnsealedApprovalReco
 /** `prevHash` of the first record of a chain: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-const SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-/** JSON string literal; skips JSON.stringify for plain printable ASCII (ids, hashes, ISO dates). */
-const q = (v: unknown): string =>
-  typeof v === 'string' && SAFE.test(v) ? `"${v}"` : (JSON.stringify(v) as string);
+const q = JSON.stringify;
 
 // One-shot `crypto.hash` (Node >= 20.12) is about twice as fast as createHash for short input.
 const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
@@ -21,7 +18,6 @@ const sha256Hex: (s: string) => string =
  * `undefined` members dropped), written as a loop because chain verification is hot.
  */
 function canon(v: unknown): string {
-  if (typeof v === 'string') return q(v);
   if (v === null || typeof v !== 'object') return v === undefined ? 'null' : q(v);
   if (Array.isArray(v)) {
     let out = '[';

@@ -75,9 +75,13 @@ export interface ApprovalStep {
 
 /** A validated, frozen approval flow (plain data: it is stored inside each instance). */
 export interface ApprovalFlow {
+  /** Stable id of the flow. */
   readonly id: string;
+  /** Validated steps, in order. */
   readonly steps: readonly ApprovalStep[];
+  /** Where a rejected ticket goes (the desk applies it). */
   readonly onReject?: { readonly moveTo?: string };
+  /** The workflow move this flow gates. */
   readonly gates?: { readonly to: string };
 }
 
@@ -97,9 +101,13 @@ export interface ApprovalDecision {
   readonly actorId: string;
   /** The approver the actor stood in for, when a delegate decided. */
   readonly onBehalfOf?: string;
+  /** The decision. */
   readonly decision: 'approve' | 'reject';
+  /** Free-text reason, when given. */
   readonly comment?: string;
+  /** Client IP from the host's request context, when supplied. */
   readonly ip?: string;
+  /** Client user agent from the host's request context, when supplied. */
   readonly userAgent?: string;
   /** ISO 8601 UTC, from the injected clock. */
   readonly at: string;
@@ -107,7 +115,9 @@ export interface ApprovalDecision {
 
 /** Progress of one step of an instance. */
 export interface StepStatus {
+  /** Step index. */
   readonly index: number;
+  /** `waiting` until its turn, then `pending`, then decided (or `cancelled`). */
   readonly state: StepState;
   /** When the step became pending (ISO), if it has. */
   readonly startedAt?: string;
@@ -123,20 +133,29 @@ export interface StepStatus {
 
 /** One run of a flow for one ticket. */
 export interface ApprovalInstance {
+  /** Instance id (`apv_<uuid>` by default). */
   readonly id: string;
+  /** Tenant of the ticket. */
   readonly tenantId: string;
+  /** The ticket this approval is for. */
   readonly ticketId: string;
   /** The flow, as defined when the instance started. */
   readonly flow: ApprovalFlow;
   /** User id of whoever started it; the only one who may nudge. */
   readonly requester: string;
+  /** `pending` until approved, rejected or cancelled. */
   readonly state: ApprovalState;
   /** Index of the pending step; `null` once finished. */
   readonly currentStep: number | null;
+  /** Progress of every step, in flow order. */
   readonly steps: readonly StepStatus[];
+  /** Every accepted decision, oldest first. */
   readonly decisions: readonly ApprovalDecision[];
+  /** ISO 8601 UTC. */
   readonly createdAt: string;
+  /** ISO 8601 UTC of the last change. */
   readonly updatedAt: string;
+  /** ISO 8601 UTC of approval, rejection or cancellation. */
   readonly completedAt?: string;
   /** Optimistic-concurrency version: 1 on start, +1 per change. */
   readonly version: number;
@@ -149,14 +168,19 @@ export type ApprovalRecordType = 'start' | 'decision' | 'delegation' | 'nudge' |
 export interface UnsealedApprovalRecord {
   /** 1, 2, 3 … per (tenant, ticket), gapless. */
   readonly seq: number;
+  /** Tenant of the ticket. */
   readonly tenantId: string;
+  /** The ticket whose chain this record belongs to. */
   readonly ticketId: string;
+  /** The approval instance the record is about. */
   readonly instanceId: string;
+  /** What happened. */
   readonly type: ApprovalRecordType;
   /** ISO 8601 UTC, from the injected clock. */
   readonly at: string;
   /** User id, or `system` for `tick`. */
   readonly actor: string;
+  /** Type-specific facts (decision, comment, ip, userAgent, roles, delegate, outcome, ...). */
   readonly data: Readonly<Record<string, unknown>>;
   /** Hash of the previous record of this ticket; 64 zeros for seq 1. */
   readonly prevHash: string;
@@ -172,6 +196,7 @@ export interface ApprovalRecord extends UnsealedApprovalRecord {
 export interface ChainHead {
   /** 0 for an empty chain. */
   readonly seq: number;
+  /** Hash of the last record (64 zeros for an empty chain). */
   readonly hash: string;
 }
 
@@ -266,16 +291,23 @@ export interface ApprovalsOptions {
 
 /** The actor of a call. */
 export interface ApprovalActor {
+  /** User id. */
   readonly id: string;
+  /** Roles the host authenticated for this actor (used for role seats). */
   readonly roles?: readonly string[];
 }
 
 /** Input of `decide`. */
 export interface DecideInput {
+  /** Who decides. */
   readonly actor: ApprovalActor;
+  /** The decision. */
   readonly decision: 'approve' | 'reject';
+  /** Free-text reason, recorded on the chain. */
   readonly comment?: string;
+  /** Client IP, recorded on the chain. */
   readonly ip?: string;
+  /** Client user agent, recorded on the chain. */
   readonly userAgent?: string;
 }
 
@@ -352,9 +384,13 @@ export interface NudgeResult extends ApprovalResult {
 
 /** One hand-over done by `tick`. */
 export interface Delegation {
+  /** The approval instance. */
   readonly instanceId: string;
+  /** Tenant of the ticket. */
   readonly tenantId: string;
+  /** The ticket. */
   readonly ticketId: string;
+  /** Step index. */
   readonly step: number;
   /** The approver (or `role:<name>`) who did not decide in time. */
   readonly from: string;
@@ -364,7 +400,9 @@ export interface Delegation {
 
 /** What `tick` did. */
 export interface TickResult {
+  /** Every hand-over done, with approver and delegate named so both can be notified. */
   readonly delegated: readonly Delegation[];
+  /** The matching `approval.delegated` events. */
   readonly events: readonly ApprovalEvent[];
 }
 
