@@ -24,7 +24,9 @@ import type {
 } from './types';
 
 const DEFAULT_NUDGE_MS = 4 * 3_600_000;
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 32;
+// Lock-free: every round some writer's append wins, so N racing writers finish within N rounds.
+const MAX_APPEND_ATTEMPTS = 256;
 
 /**
  * Creates the approval engine: runs flows defined with `defineApprovalFlow`, records every
@@ -77,11 +79,11 @@ export function createApprovals(options: ApprovalsOptions): Approvals {
         });
         const res = await store.append(sealed);
         if (res.ok) break;
-        if (attempt >= MAX_ATTEMPTS) {
+        if (attempt >= MAX_APPEND_ATTEMPTS) {
           throw new ApprovalError({
             reason: 'concurrent_update',
             instanceId: inst.id,
-            message: `Could not append to the approval chain of ticket ${inst.ticketId} after ${MAX_ATTEMPTS} attempts; retry.`,
+            message: `Could not append to the approval chain of ticket ${inst.ticketId} after ${MAX_APPEND_ATTEMPTS} attempts; retry.`,
           });
         }
       }

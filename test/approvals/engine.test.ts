@@ -264,3 +264,57 @@ describe('verifyApprovals on the stored chain', () => {
     });
   });
 });
+
+describe('delegation and chain appends', () => {
+  it('default 24x7 UTC calendar; the approver may still decide after hand-over; role seats name the role', async () => {
+    const clock = createManualClock('2026-01-10T00:00:00Z'); // a Saturday: 24x7 ignores weekends
+    const approvals = createApprovals({ clock, delegateAfter: '2h' });
+    const flow = defineApprovalFlow({
+      id: 'd',
+      steps: [
+        {
+          group: [
+            { approver: 'a', delegate: 'a2' },
+            { role: 'finance', delegate: 'f2' },
+          ],
+          mode: 'all',
+        },
+      ],
+    });
+    const { instance } = await approvals.start('t', 'tk', flow, { requester: 'r' });
+    await expect(
+      approvals.decide(instance.id, { actor: { id: 'a2' }, decision: 'approve' }),
+    ).rejects.toMatchObject({ reason: 'not_an_approver' });
+    clock.advance({ minutes: 119 });
+    expect((await approvals.tick()).delegated).toHaveLength(0);
+    clock.advance({ minutes: 1 });
+    const t = await approvals.tick();
+    expect(t.delegated.map((d) => [d.from, d.to])).toEqual([
+      ['a', 'a2'],
+      ['role:finance', 'f2'],
+    ]);
+    // The original approver can still decide the handed-over seat.
+    await approvals.decide(instance.id, { actor: { id: 'a' }, decision: 'approve' });
+    const done = await approvals.decide(instance.id, { actor: { id: 'f2' }, decision: 'approve' });
+    expect(done.instance.state).toBe('approved');
+    expect(done.instance.decisions[1]).toMatchObject({ actorId: 'f2', onBehalfOf: 'role:finance' });
+    expect(done.events.at(-1)).toMatchObject({ type: 'approval.completed', outcome: 'approved' });
+  });
+
+  it('concurrent writers on one ticket never fork its chain', async () => {
+    const approvals = createApprovals({ clock: createManualClock() });
+    const flow = defineApprovalFlow({ id: 'p', steps: [{ approver: 'boss' }] });
+    const started = await Promise.all(
+      Array.from({ length: 8 }, () => approvals.start('t', 'tk', flow, { requester: 'r' })),
+    );
+    await Promise.all(
+      started.map(({ instance }) =>
+        approvals.decide(instance.id, { actor: { id: 'boss' }, decision: 'approve' }),
+      ),
+    );
+    const recs = await approvals.records('t', 'tk');
+    expect(recs.map((r) => r.seq)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(new Set(recs.map((r) => r.prevHash)).size).toBe(24);
+    expect(await approvals.verifyApprovals('t', 'tk')).toEqual({ ok: true });
+  });
+});
