@@ -76,6 +76,8 @@ export {
   type DeskSla,
   type DispatchContext,
   type DispatchOutcome,
+  type IntakeContext,
+  type IntakeOutcome,
   type ListQuery,
   type Page,
   type ReadContext,
@@ -176,6 +178,39 @@ export {
   validateImport,
   validateImportStream,
 } from './import/index';
+// --- intake ---
+export {
+  type ApiMessage,
+  CHAT_MESSAGE_TYPES,
+  DEFAULT_TICKET_NUMBER_PATTERN,
+  type DingtalkMessage,
+  type EmailMessage,
+  extractTicketNumbers,
+  type HtmlToTextOptions,
+  htmlToText,
+  INTAKE_CHANNELS,
+  INTAKE_LIMITS,
+  type IntakeAttachment,
+  type IntakeChannel,
+  type IntakeFrom,
+  type IntakeMatch,
+  type IntakeMessage,
+  IntakeMessageSchema,
+  type IntakeNewTicket,
+  type IntakeReply,
+  type IntakeResult,
+  type NormalizeIntakeOptions,
+  normalizeIntake,
+  normalizeMessageId,
+  type PhoneMessage,
+  parseIntakeMessage,
+  stripQuotedReply,
+  stripReplyPrefixes,
+  type WebMessage,
+  type WechatMessage,
+  type WecomMessage,
+} from './intake/index';
+
 // --- notify ---
 export {
   accessRecheck,

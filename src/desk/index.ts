@@ -14,6 +14,7 @@ import EventEmitter from 'eventemitter3';
 import type { z } from 'zod';
 import { deepFreeze, fingerprint, randomId, sameValue, toIso } from '../_internal/index';
 import type { AuditAction, AuditActor, AuditEntry } from '../audit/index';
+import type { Classifier } from '../classify/index';
 import { type Clock, systemClock, type TimerId } from '../clock/index';
 import type {
   Agent,
@@ -35,6 +36,7 @@ import {
 } from '../errors/index';
 import type { TicketkitEvent, TicketkitEvents } from '../events/index';
 import type { ImportInput } from '../import/index';
+import { normalizeIntake, normalizeMessageId, parseIntakeMessage } from '../intake/index';
 import {
   type Action,
   type Actor,
@@ -242,6 +244,24 @@ export interface CanOptions<S extends string = string> {
 
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
 
+/** Context of {@link Desk.intake}. */
+export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
+  /** How ticket numbers appear in e-mail subjects (default: `[#TK-123]`, `工单号: TK-123`, ...). */
+  readonly ticketNumberPattern?: RegExp;
+  /** Fills category, priority and tags the message did not set (rules, a model, an LLM). */
+  readonly classifier?: Classifier;
+}
+
+/** What {@link Desk.intake} returns. */
+export type IntakeOutcome<S extends string = string> =
+  | { readonly kind: 'created'; readonly ticket: Ticket<S>; readonly dedupKey: string }
+  | {
+      readonly kind: 'commented';
+      readonly ticket: Ticket<S>;
+      readonly comment: Comment;
+      readonly dedupKey: string;
+    };
+
 /** What {@link Desk.dispatch} returns. */
 export interface DispatchOutcome<S extends string = string> {
   /** The ticket after the assignment (unchanged when nobody was eligible). */
@@ -368,6 +388,14 @@ export interface Desk<S extends string = DefaultStatus> {
     input: ImportInput | (() => ImportInput),
     options: DeskImportOptions,
   ): Promise<DeskImportResult>;
+  /**
+   * One entry for every channel (email, phone, WeChat, WeCom, DingTalk, web form, API): the
+   * message is validated and normalised, then either creates a ticket or, for a reply to a
+   * known ticket, adds a public comment (and moves a ticket waiting on the customer back to
+   * work). The message's channel id is the idempotency key: the same message delivered again
+   * gives the same result and writes nothing.
+   */
+  intake(message: unknown, ctx: IntakeContext): Promise<IntakeOutcome<S>>;
   /** Whether `actor` may perform `action` on `ticket`, and which rule decided. */
   can(actor: Actor, action: Action, ticket?: Ticket<S>, options?: CanOptions<S>): Decision;
   /** Subscribes to an event; returns a function that unsubscribes. */
@@ -1927,6 +1955,84 @@ export function createTicketing<S extends string = DefaultStatus>(
       const t = await loadOrThrow(tenantId, id);
       if (ctx?.actor) authorize({ actor: ctx.actor, action: 'history', ticket: t });
       return wrap('listAudit', () => store.listAudit(tenantId, id));
+    },
+
+    async intake(message, ctx) {
+      const c = checkCommandContext({ ...ctx, actor: ctx?.actor } as CommandContext);
+      const tenantId = tenantOf(c);
+      // Threading by Message-ID: a message the desk took in earlier is remembered by its
+      // idempotency record (for idempotencyTtlMs); subject ticket numbers always work.
+      const parsed = parseIntakeMessage(message);
+      const known = new Map<string, string>();
+      if (parsed.channel === 'email') {
+        const now = toIso(clock.now());
+        for (const id of [parsed.inReplyTo, ...(parsed.references ?? [])]) {
+          if (!id) continue;
+          const key = `email:${normalizeMessageId(id)}`;
+          const rec = await wrap('getIdempotency', () => store.getIdempotency(tenantId, key, now));
+          const r = rec?.response as { id?: string; ticket?: { id?: string } } | undefined;
+          const ticketId = r?.ticket?.id ?? r?.id;
+          if (ticketId) known.set(normalizeMessageId(id), ticketId);
+        }
+      }
+      const result = normalizeIntake(parsed, {
+        ...(ctx.ticketNumberPattern ? { ticketNumberPattern: ctx.ticketNumberPattern } : {}),
+        lookupMessageId: (id) => known.get(normalizeMessageId(id)),
+      });
+      const base: CommandContext = {
+        actor: c.actor,
+        ...(ctx.tenantId !== undefined ? { tenantId: ctx.tenantId } : {}),
+        ...(ctx.request ? { request: ctx.request } : {}),
+        idempotencyKey: result.dedupKey,
+      };
+      if (result.kind === 'reply') {
+        const target = (await wrap('getTicket', () =>
+          store.getTicket(tenantId, result.ticketRef),
+        )) as Ticket<S> | null;
+        if (target && workflow.kindOf(target.status) !== 'closed') {
+          const r = await desk.comment(target.id, result.comment, base);
+          // Re-read: a replayed comment returns the ticket as it was the first time.
+          let ticket = ((await wrap('getTicket', () => store.getTicket(tenantId, target.id))) ??
+            r.ticket) as Ticket<S>;
+          // The customer answered: a ticket waiting on them goes back to work.
+          if (workflow.kindOf(ticket.status) === 'waiting') {
+            const back = workflow
+              .movesFrom(ticket.status)
+              .find((m) => workflow.kindOf(m.to) === 'open');
+            if (back) {
+              ticket = await change(
+                'transition',
+                ticket.id,
+                { actor: ROLLUP_ACTOR, tenantId },
+                back.to,
+                planTransition,
+              );
+            }
+          }
+          return { kind: 'commented', ticket, comment: r.comment, dedupKey: result.dedupKey };
+        }
+      }
+      let draft = result.draft as TicketDraft;
+      if (ctx.classifier) {
+        const guess = await ctx.classifier.classify({
+          title: draft.title,
+          ...(draft.description ? { description: draft.description } : {}),
+        });
+        draft = {
+          ...draft,
+          ...(draft.category === undefined && guess.category && !guess.suggestion
+            ? { category: guess.category }
+            : {}),
+          ...(draft.priority === undefined && guess.priority && !guess.suggestion
+            ? { priority: guess.priority as Priority }
+            : {}),
+          ...(guess.tags?.length
+            ? { tags: [...new Set([...(draft.tags ?? []), ...guess.tags])] }
+            : {}),
+        };
+      }
+      const ticket = await desk.create(draft, base);
+      return { kind: 'created', ticket, dedupKey: result.dedupKey };
     },
 
     import(input, opts) {
