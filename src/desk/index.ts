@@ -411,6 +411,8 @@ export interface Desk<S extends string = DefaultStatus> {
 }
 
 const MAX_RETRIES = 16;
+/** A ticket whose SLA processing failed is tried again this much later (ms of the clock). */
+const SLA_RETRY_MS = 60_000;
 const COMMENT_MAX = 20_000;
 const MENTION = /@([A-Za-z0-9_.-]{1,64})/g;
 
@@ -1086,7 +1088,7 @@ export function createTicketing<S extends string = DefaultStatus>(
   let inflight: Promise<unknown> = Promise.resolve();
 
   const reportSlaError = (e: unknown) => {
-    console.error('ticketkit: SLA processing failed; it will be retried at the next tick.', e);
+    console.error('ticketkit: SLA processing failed for a ticket; it is retried in a minute.', e);
   };
 
   const arm = () => {
@@ -1128,7 +1130,26 @@ export function createTicketing<S extends string = DefaultStatus>(
     schedule(next);
     if (!next.sla) return;
     const before = new Map((prev?.sla?.clocks ?? []).map((c) => [c.metric, c.status]));
+    const breachedBefore = new Set(
+      (prev?.sla?.clocks ?? []).filter((c) => c.breachedAt !== null).map((c) => c.metric),
+    );
     const views = slaView(next, new Date(next.updatedAt));
+    // A breach found by a command (the clock stopped after its target, before a tick).
+    for (const c of next.sla.clocks) {
+      if (c.breachedAt === null || breachedBefore.has(c.metric)) continue;
+      if (emitter.listenerCount('sla.breached') === 0) continue;
+      emitEvent({
+        type: 'sla.breached',
+        tenantId: next.tenantId,
+        ticketId: next.id,
+        actor,
+        at: next.updatedAt,
+        ticket: next,
+        metric: c.metric,
+        breachedAt: c.breachedAt,
+        clock: views.find((v) => v.metric === c.metric)!,
+      });
+    }
     for (const c of next.sla.clocks) {
       if (c.status !== 'met' || before.get(c.metric) === 'met') continue;
       if (emitter.listenerCount('sla.met') === 0) continue;
@@ -1283,9 +1304,20 @@ export function createTicketing<S extends string = DefaultStatus>(
     async tick(now = clock.now()) {
       let processed = 0;
       const due = scheduler.takeDue(now, slaBatch);
+      let firstError: unknown;
       for (const d of due) {
-        await processSla(d.tenantId, d.ticketId, now);
-        processed++;
+        try {
+          await processSla(d.tenantId, d.ticketId, now);
+          processed++;
+        } catch (e) {
+          // Keep the ticket scheduled (retried a minute later) and go on with the others.
+          scheduler.set(d.tenantId, d.ticketId, new Date(now.getTime() + SLA_RETRY_MS));
+          firstError ??= e;
+        }
+      }
+      if (firstError !== undefined) {
+        arm();
+        throw firstError;
       }
       const n = scheduler.next();
       if (n && n <= now) arm();

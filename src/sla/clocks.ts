@@ -117,6 +117,24 @@ function buildThresholds(policy: SlaPolicy, metric: SlaMetric): Threshold[] {
   );
 }
 
+/**
+ * A clock that stops (met or paused) after passing its target, before a tick fired the breach,
+ * still records it: at the instant the target was reached, marked fired so no tick repeats it.
+ */
+function lateBreach(
+  c: SlaClock,
+  cal: BusinessCalendar,
+  counting: boolean,
+  elapsed: number,
+  target: number,
+): Partial<SlaClock> {
+  if (!counting || c.breachedAt !== null || elapsed + EPS < target) return {};
+  return {
+    breachedAt: instantAt(c, cal, target).toISOString(),
+    fired: c.fired.includes('breach') ? c.fired : [...c.fired, 'breach'],
+  };
+}
+
 /** Elapsed business minutes of a clock at `now`. */
 export function elapsedAt(c: SlaClock, cal: BusinessCalendar, now: Date): number {
   if (c.since === null) return c.elapsedMinutes;
@@ -229,24 +247,30 @@ export function deriveSla(
           ? pauseKinds.includes(next.status)
           : wf.kindOf(next.status) === 'waiting';
     if (met) {
-      if (c.status !== 'met')
+      if (c.status !== 'met') {
+        const el = counting ? elapsedAt(c, cal, now) : c.elapsedMinutes;
         c = {
           ...c,
+          ...lateBreach(c, cal, counting, el, target),
           status: 'met',
-          elapsedMinutes: counting ? elapsedAt(c, cal, now) : c.elapsedMinutes,
+          elapsedMinutes: el,
           since: null,
           dueAt: null,
           metAt: iso,
         };
+      }
     } else if (paused) {
-      if (c.status !== 'paused')
+      if (c.status !== 'paused') {
+        const el = counting ? elapsedAt(c, cal, now) : c.elapsedMinutes;
         c = {
           ...c,
+          ...lateBreach(c, cal, counting, el, target),
           status: 'paused',
-          elapsedMinutes: counting ? elapsedAt(c, cal, now) : c.elapsedMinutes,
+          elapsedMinutes: el,
           since: null,
           dueAt: null,
         };
+      }
     } else if (metric === 'update' && old && counting && cause.staff && cause.action !== 'sla') {
       // A staff update restarts the periodic clock.
       c = {

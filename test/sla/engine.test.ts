@@ -275,6 +275,72 @@ describe('warnings, breaches and escalations fire exactly once', () => {
   });
 });
 
+describe('review fixes', () => {
+  it('records a breach that happened before any tick when the clock is met or paused', async () => {
+    const p = defineSlaPolicy({
+      id: 'p',
+      targets: { resolution: '1h', firstResponse: '1h' },
+      warnAt: [],
+    });
+    const { desk, clock, events } = setup([p], '2026-03-02T00:00:00Z');
+    const t = await desk.create({ title: 'x' }, { actor: customer });
+    await desk.transition(t.id, 'in_progress', { actor: agent });
+    clock.advance({ hours: 2 });
+    await desk.transition(t.id, 'awaiting_feedback', { actor: agent }); // pauses both clocks at 2h
+    clock.advance({ hours: 3 });
+    await desk.transition(t.id, 'in_progress', { actor: agent });
+    await desk.transition(t.id, 'resolved', { actor: agent });
+    const stored = (await desk.get(t.id))!;
+    const res = stored.sla!.clocks.find((c) => c.metric === 'resolution')!;
+    expect(res).toMatchObject({ status: 'met', breachedAt: '2026-03-02T01:00:00.000Z' });
+    const breaches = events.filter((e) => e.type === 'sla.breached');
+    expect(breaches).toHaveLength(2); // resolution and first response, each once
+    expect(
+      events.filter((e) => e.type === 'sla.met').every((e) => (e as { late: boolean }).late),
+    ).toBe(true);
+    clock.advance({ hours: 5 });
+    await desk.sla.tick();
+    expect(events.filter((e) => e.type === 'sla.breached')).toHaveLength(2);
+  });
+
+  it('keeps a ticket scheduled when processing it fails, and fires on a later tick', async () => {
+    let failures = 1;
+    const p = defineSlaPolicy({
+      id: 'p',
+      targets: { resolution: '1h' },
+      warnAt: [],
+      escalations: [
+        { name: 'swap', metric: 'resolution', at: 'breach', actions: [{ reassign: 'dispatch' }] },
+      ],
+    });
+    const clock = createManualClock('2026-03-02T00:00:00Z');
+    const desk = createTicketing({
+      clock,
+      sla: {
+        policies: [p],
+        autoTick: false,
+        reassign: () => {
+          if (failures-- > 0) throw new Error('directory down');
+          return 'on-call';
+        },
+      },
+    });
+    const seen: string[] = [];
+    desk.on('sla.breached', (e) => seen.push(e.ticketId));
+    const a = await desk.create({ title: 'a' }, { actor: customer });
+    const b = await desk.create({ title: 'b' }, { actor: customer });
+    clock.advance({ hours: 2 });
+    await expect(desk.sla.tick()).rejects.toThrow('directory down');
+    // The failed ticket stays scheduled; the other one was processed in the same tick.
+    expect(desk.sla.scheduled()).toBe(1);
+    expect(seen).toEqual([b.id]);
+    clock.advance({ minutes: 2 });
+    await desk.sla.tick();
+    expect(seen.sort()).toEqual([a.id, b.id].sort());
+    expect((await desk.get(a.id))?.assignee).toBe('on-call');
+  });
+});
+
 describe('the periodic update clock', () => {
   it('breaches when in_progress sits without a staff update, and restarts on each update', async () => {
     const p = defineSlaPolicy({ id: 'p', targets: { update: '2h' }, warnAt: [] });
