@@ -14,14 +14,44 @@ const sha256Hex: (s: string) => string =
     : (s) => nodeCrypto.createHash('sha256').update(s).digest('hex');
 
 /**
+ * True if `v` is JSON data whose object keys are already in canonical (sorted) order at every
+ * level, with no `undefined`, non-finite number or Date: then `JSON.stringify` is canonical.
+ */
+function alreadyCanonical(v: unknown): boolean {
+  if (v === null) return true;
+  const t = typeof v;
+  if (t === 'string' || t === 'boolean') return true;
+  if (t === 'number') return Number.isFinite(v as number);
+  if (t !== 'object' || v instanceof Date) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!alreadyCanonical(x)) return false;
+    return true;
+  }
+  let prev: string | undefined;
+  for (const k in v as Record<string, unknown>) {
+    if (!Object.hasOwn(v as object, k)) return false;
+    if (prev !== undefined && prev >= k) return false;
+    if (!alreadyCanonical((v as Record<string, unknown>)[k])) return false;
+    prev = k;
+  }
+  return Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null;
+}
+
+/**
  * Canonical JSON of plain JSON data: same output as the shared `canonicalJson` (sorted keys,
- * `undefined` members dropped), written as a loop because chain verification is hot.
+ * `undefined` members dropped). Data sealed by this module is stored with sorted keys, so the
+ * common case is one native `JSON.stringify`; chain verification is hot.
  */
 function canon(v: unknown): string {
+  if (alreadyCanonical(v)) return q(v);
+  return slowCanon(v);
+}
+
+function slowCanon(v: unknown): string {
   if (v === null || typeof v !== 'object') return v === undefined ? 'null' : q(v);
   if (Array.isArray(v)) {
     let out = '[';
-    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + canon(v[i]);
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + slowCanon(v[i]);
     return `${out}]`;
   }
   if (v instanceof Date) return q(v.toISOString());
@@ -32,10 +62,22 @@ function canon(v: unknown): string {
   for (const k of keys) {
     const x = o[k];
     if (x === undefined) continue;
-    out += `${first ? '' : ','}${q(k)}:${canon(x)}`;
+    out += `${first ? '' : ','}${q(k)}:${slowCanon(x)}`;
     first = false;
   }
   return `${out}}`;
+}
+
+/** A deep copy of JSON data with object keys in sorted order (what `canon` expects). */
+function sortedCopy(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : sortedCopy(x)));
+  const o = v as Record<string, unknown>;
+  // Null prototype: a `__proto__` key stays an own data key.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = sortedCopy(o[k]);
+  return out;
 }
 
 /**
@@ -83,7 +125,7 @@ export function sealApprovalRecord(
     type: fields.type,
     at: fields.at,
     actor: fields.actor,
-    data: fields.data,
+    data: sortedCopy(fields.data) as UnsealedApprovalRecord['data'],
     prevHash: head.hash,
   };
   return { ...unsealed, hash: hashApprovalRecord(unsealed) };

@@ -137,6 +137,31 @@ describe('approval hash chain', () => {
     }
   });
 
+  it('canonical output is the same for any JSON data, sorted or not, before and after sealing', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue()), (a, b) => {
+        const data = { a, b, z: 1, '10': 2, '9': [b] } as Record<string, unknown>;
+        const r = sealApprovalRecord(
+          { seq: 0, hash: GENESIS_HASH },
+          {
+            tenantId: 't',
+            ticketId: 'k',
+            instanceId: 'i',
+            type: 'decision',
+            at: '2026-01-05T00:00:00.000Z',
+            actor: 'u',
+            data,
+          },
+        );
+        const { hash: _h, ...rest } = r;
+        expect(canonicalRecord(rest)).toBe(canonicalJson(rest));
+        expect(canonicalJson(rest.data)).toBe(canonicalJson(data));
+        expect(verifyApprovalChain([r])).toEqual({ ok: true });
+      }),
+      { numRuns: 300, seed: SEED },
+    );
+  });
+
   it('an honest chain verifies, with and without its head', () => {
     const rows = buildChain(50);
     expect(verifyApprovalChain(rows)).toEqual({ ok: true });
