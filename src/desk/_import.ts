@@ -134,19 +134,6 @@ export async function runImport<S extends string>(
         ...(row.category ? { category: row.category } : {}),
         requester: row.customerId ?? opts.actor.id,
       };
-      const decision = policy.can({ actor: opts.actor, action: 'create', draft });
-      if (!decision.allowed) {
-        permissionIssues.push({
-          row: row.row,
-          column: '',
-          path: [],
-          code: 'permission_denied',
-          severity: 'error',
-          value: row.externalId,
-          message: `${decision.reason} (rule "${decision.rule}")`,
-        });
-        continue;
-      }
       const status = (
         row.status && workflow.hasState(row.status) ? row.status : workflow.initial
       ) as S;
@@ -178,6 +165,46 @@ export async function runImport<S extends string>(
         reopenCount: 0,
         sla: null,
       }) as Ticket<S>;
+      // A row carries more than a create: its assignee and its status must be allowed too.
+      const initial = { ...ticket, status: workflow.initial, assignee: null } as Ticket<S>;
+      const decisions = [
+        policy.can({ actor: opts.actor, action: 'create', draft }),
+        ...(ticket.assignee !== null
+          ? [
+              policy.can({
+                actor: opts.actor,
+                action: 'assign',
+                ticket: initial,
+                assignee: ticket.assignee,
+              }),
+            ]
+          : []),
+        ...(ticket.status !== workflow.initial
+          ? [
+              policy.can({
+                actor: opts.actor,
+                action: 'transition',
+                ticket: initial,
+                to: ticket.status,
+                toKind: workflow.kindOf(ticket.status),
+                reopen: false,
+              }),
+            ]
+          : []),
+      ];
+      const decision = decisions.find((d) => !d.allowed);
+      if (decision && !decision.allowed) {
+        permissionIssues.push({
+          row: row.row,
+          column: '',
+          path: [],
+          code: 'permission_denied',
+          severity: 'error',
+          value: row.externalId,
+          message: `${decision.reason} (rule "${decision.rule}")`,
+        });
+        continue;
+      }
       fresh.push(deps.withSla(ticket, now));
     }
     // Skip what an earlier run stored; commit the rest as one atomic batch.

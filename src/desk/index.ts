@@ -1594,7 +1594,7 @@ export function createTicketing<S extends string = DefaultStatus>(
   };
 
   /** When a child finishes and no sibling is open, moves the parent on, with the roll-up. */
-  const rollUp = async (child: Ticket<S>): Promise<void> => {
+  const rollUp = async (child: Ticket<S>, by: Actor): Promise<void> => {
     const tenantId = child.tenantId;
     const parentId = child.parentId!;
     if ((await openChildrenOf(tenantId, parentId, 1)).length > 0) return;
@@ -1616,6 +1616,19 @@ export function createTicketing<S extends string = DefaultStatus>(
       }),
     )) as Ticket<S>[];
     const rollup = kids.map((k) => ({ id: k.id, title: k.title, status: k.status, team: k.team }));
+    // The roll-up acts for whoever finished the last child: if they could not make a move
+    // themselves (a high-risk parent, say), the parent is left for someone who can.
+    for (const st of path) {
+      const d = decide({
+        actor: by,
+        action: 'transition',
+        ticket: parent,
+        to: st,
+        toKind: workflow.kindOf(st),
+        reopen: false,
+      });
+      if (!d.allowed) return;
+    }
     for (const st of path) {
       await change(
         'transition',
@@ -1641,7 +1654,7 @@ export function createTicketing<S extends string = DefaultStatus>(
       blockParent ? refuseOpenChildren : undefined,
     );
     if (t.parentId !== null && onAllResolved !== 'none') {
-      await rollUp(t).catch(reportBackgroundError);
+      await rollUp(t, ctx.actor).catch(reportBackgroundError);
     }
     return t;
   };

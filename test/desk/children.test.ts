@@ -63,6 +63,20 @@ describe('parent and child tickets', () => {
     expect(h.slice(1).map((e) => e.changes.status?.to)).toEqual(['in_progress', 'resolved']);
   });
 
+  it('does not roll up past the policy: a high-risk parent waits for a supervisor', async () => {
+    const desk = createTicketing({ children: { onAllResolved: 'resolve' } });
+    const agent = { id: 'a', roles: ['agent'] };
+    const p = await desk.create({ title: 'risky', risk: 'high' }, { actor: agent });
+    const c = await desk.create({ title: 'child', parentId: p.id }, { actor: agent });
+    await desk.transition(c.id, 'in_progress', { actor: agent });
+    await desk.transition(c.id, 'resolved', { actor: agent });
+    expect((await desk.get(p.id))?.status).toBe('pending');
+    const c2 = await desk.create({ title: 'child 2', parentId: p.id }, { actor: agent });
+    await desk.transition(c2.id, 'in_progress', { actor: sup });
+    await desk.transition(c2.id, 'resolved', { actor: sup });
+    expect((await desk.get(p.id))?.status).toBe('resolved');
+  });
+
   it('can move the parent to a review state instead', async () => {
     const wf = defineWorkflow({
       initial: 'open',

@@ -133,7 +133,8 @@ describe('desk.import', () => {
   it('checks the policy per row', async () => {
     const { desk } = setup();
     const requester = { id: 'C-1', roles: ['requester'] };
-    const r = await desk.import(file([good(1), good(2), good(8)]), {
+    const pending = (i: number) => good(i).replace('处理中', '待受理');
+    const r = await desk.import(file([pending(1), pending(2), pending(8)]), {
       actor: requester,
       timeZone: 'Asia/Shanghai',
     });
@@ -143,6 +144,21 @@ describe('desk.import', () => {
     expect(r.report.errors).toEqual([
       expect.objectContaining({ row: 3, code: 'permission_denied' }),
     ]);
+  });
+
+  it('checks the assignee and the status a row carries, not only the create', async () => {
+    const { desk } = setup();
+    const requester = { id: 'C-1', roles: ['requester'] };
+    const rows = ['EX-1,归档的,高,已归档,C-1,2026-01-01', 'EX-2,已处理,高,处理中,C-1,2026-01-02'];
+    const r = await desk.import(file(rows), { actor: requester, timeZone: 'Asia/Shanghai' });
+    expect(r.created).toBe(0);
+    expect(r.report.errors.map((e) => [e.row, e.code])).toEqual([
+      [2, 'permission_denied'],
+      [3, 'permission_denied'],
+    ]);
+    const withAssignee = 'externalId,title,priority,assignee\nEX-9,x,high,agent-7\n';
+    const r2 = await desk.import(withAssignee, { actor: requester });
+    expect(r2).toMatchObject({ created: 0, denied: 1 });
   });
 
   it('reads GBK bytes', async () => {
