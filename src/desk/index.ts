@@ -774,7 +774,9 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
     let fp = '';
     if (ctx.idempotencyKey !== undefined) {
-      fp = fingerprint([command, id, arg]);
+      // The actor is part of the request: another user reusing a key gets a conflict, never
+      // the first user's result.
+      fp = fingerprint([command, id, arg, ctx.actor.id]);
       const replay = await idempotent<R>(tenantId, ctx, fp);
       if (replay.hit) return replay.value;
     }
@@ -860,7 +862,12 @@ export function createTicketing<S extends string = DefaultStatus>(
         return result;
       }
       switch (outcome.reason) {
-        case 'version_conflict':
+        case 'version_conflict': {
+          // A concurrent retry of the same request may have won: return its result.
+          if (fp) {
+            const again = await idempotent<R>(tenantId, ctx, fp);
+            if (again.hit) return again.value;
+          }
           if (ctx.expectedVersion !== undefined) {
             throw new ConflictError({
               ticketId: id,
@@ -869,6 +876,7 @@ export function createTicketing<S extends string = DefaultStatus>(
             });
           }
           continue; // no version was asked for: re-read and re-apply
+        }
         case 'idempotency_exists':
           if (outcome.record.fingerprint !== fp) {
             throw new IdempotencyConflictError({ idempotencyKey: ctx.idempotencyKey! });
@@ -1674,7 +1682,8 @@ export function createTicketing<S extends string = DefaultStatus>(
       const input = parseOrThrow(TicketDraftSchema, draft, 'Invalid ticket');
       const custom = parseCustom(input.custom ?? {}, ['custom']);
       authorize({ actor: ctx.actor, action: 'create', draft: input });
-      const fp = ctx.idempotencyKey === undefined ? '' : fingerprint(['create', input]);
+      const fp =
+        ctx.idempotencyKey === undefined ? '' : fingerprint(['create', input, ctx.actor.id]);
       const replay = await idempotent<Ticket<S>>(tenantId, ctx, fp);
       if (replay.hit) return replay.value;
       if (input.parentId !== undefined) {
