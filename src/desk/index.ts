@@ -1533,7 +1533,12 @@ export function createTicketing<S extends string = DefaultStatus>(
         if (!(e instanceof ConflictError) || ctx.expectedVersion !== undefined) throw e;
       }
     }
-    throw new ConflictError({ ticketId: id, expectedVersion: -1, actualVersion: -1 });
+    const latest = await loadOrThrow(tenantId, id);
+    throw new ConflictError({
+      ticketId: id,
+      expectedVersion: latest.version - 1,
+      actualVersion: latest.version,
+    });
   };
 
   // ---- parent and child tickets ----------------------------------------------------------
@@ -1548,7 +1553,7 @@ export function createTicketing<S extends string = DefaultStatus>(
   const unfinished = () => workflow.states.filter((st) => !isDone(st));
   const reportBackgroundError = (e: unknown) => {
     console.error(
-      'ticketkit: an automatic follow-up (roll-up) failed; the command itself succeeded.',
+      'ticketkit: an automatic follow-up (roll-up or auto-dispatch) failed; the command succeeded.',
       e,
     );
   };
@@ -1824,8 +1829,11 @@ export function createTicketing<S extends string = DefaultStatus>(
       });
       if (slaOn) afterSlaCommit(null, ticket, audit.actor);
       if (dispatchCfg?.autoDispatch) {
-        const r = await dispatchTicket(ticket.id, { actor: DISPATCH_ACTOR, tenantId });
-        return r.ticket;
+        // A follow-up, not part of the create: the ticket is stored whatever happens here, and
+        // create returns it as stored (version 1), the same as an idempotent replay would.
+        await dispatchTicket(ticket.id, { actor: DISPATCH_ACTOR, tenantId }).catch(
+          reportBackgroundError,
+        );
       }
       return ticket;
     },

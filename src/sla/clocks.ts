@@ -219,6 +219,8 @@ export function deriveSla(
   const pauseKinds = policy.pauseIn;
   // A new policy may bring a new calendar: due dates must then be recomputed.
   const samePolicy = prev?.sla?.policyId === policy.id;
+  const prevPolicy = samePolicy ? policy : policies.find((p) => p.id === prev?.sla?.policyId);
+  const prevCal = prev && prevPolicy ? prevPolicy.calendarFor(prev) : cal;
   for (const metric of SLA_METRICS) {
     const target = policy.target(metric, next.priority);
     if (target === undefined) continue;
@@ -236,6 +238,10 @@ export function deriveSla(
       fired: [],
       cycle: 0,
     };
+    // A new calendar (another team, another policy): count up to now on the old one, then go on.
+    if (old && prevCal !== cal && (c.status === 'running' || c.status === 'breached')) {
+      c = { ...c, elapsedMinutes: elapsedAt(c, prevCal, now), since: iso };
+    }
     const counting = c.status === 'running' || c.status === 'breached';
     // Elapsed up to now, so a state change below starts from the right total (computed only
     // when a clock actually stops: this runs on every command).

@@ -1,4 +1,5 @@
 import {
+  calendar24x7,
   createCalendar,
   createManualClock,
   createTicketing,
@@ -301,6 +302,30 @@ describe('review fixes', () => {
     clock.advance({ hours: 5 });
     await desk.sla.tick();
     expect(events.filter((e) => e.type === 'sla.breached')).toHaveLength(2);
+  });
+
+  it('moves the due date when a team change brings another calendar', async () => {
+    const office = createCalendar({
+      timeZone: 'UTC',
+      weekly: Object.fromEntries(
+        (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((d) => [d, ['09:00-17:00']]),
+      ),
+    });
+    const p = defineSlaPolicy({
+      id: 'p',
+      targets: { resolution: '2h' },
+      warnAt: [],
+      calendar: (t) => (t.team === 'noc' ? calendar24x7('UTC') : office),
+    });
+    const { desk, clock, events } = setup([p], '2026-03-02T16:00:00Z'); // Monday 16:00
+    const t = await desk.create({ title: 'x', team: 'office' }, { actor: customer });
+    expect(due(t, 'resolution')).toBe('2026-03-03T10:00:00.000Z'); // 1h today, 1h Tuesday
+    clock.advance({ minutes: 30 });
+    const moved = await desk.update(t.id, { team: 'noc' }, { actor: agent });
+    expect(due(moved, 'resolution')).toBe('2026-03-02T18:00:00.000Z'); // 30m counted, 90m left 24x7
+    clock.advance({ hours: 2 });
+    await desk.sla.tick();
+    expect(events.filter((e) => e.type === 'sla.breached')).toHaveLength(1);
   });
 
   it('keeps a ticket scheduled when processing it fails, and fires on a later tick', async () => {
