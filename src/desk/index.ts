@@ -1705,13 +1705,16 @@ export function createTicketing<S extends string = DefaultStatus>(
             { context: 'Invalid ticket' },
           );
         }
-        if (workflow.kindOf(parent.status as S) === 'closed') {
+        // Attaching a child constrains the parent: the actor must be able to read it.
+        authorize({ actor: ctx.actor, action: 'read', ticket: parent });
+        const parentKind = workflow.kindOf(parent.status as S);
+        if (parentKind === 'closed' || parentKind === 'resolved') {
           throw new ValidationError(
             [
               {
                 code: 'parent_closed',
                 path: ['parentId'],
-                message: `parent ${parent.id} is "${parent.status}", a closed state; it cannot get new children`,
+                message: `parent ${parent.id} is "${parent.status}" (${parentKind}); reopen it before adding children`,
               },
             ],
             { context: 'Invalid ticket' },

@@ -171,7 +171,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       let candidates: Iterable<Ticket> = t.tickets.values();
       if (f.parentId && !f.parentId.includes(null)) {
         const list: Ticket[] = [];
-        for (const p of f.parentId) {
+        for (const p of new Set(f.parentId)) {
           for (const id of t.children.get(p as string) ?? []) list.push(t.tickets.get(id)!);
         }
         candidates = list;

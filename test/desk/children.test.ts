@@ -77,6 +77,23 @@ describe('parent and child tickets', () => {
     expect((await desk.get(p.id))?.status).toBe('resolved');
   });
 
+  it('refuses a child under a resolved parent or a parent the actor cannot read', async () => {
+    const desk = createTicketing();
+    const p = await desk.create({ title: 'p' }, { actor: sup });
+    await desk.transition(p.id, 'in_progress', { actor: sup });
+    await desk.transition(p.id, 'resolved', { actor: sup });
+    const e = await desk.create({ title: 'c', parentId: p.id }, { actor: sup }).catch((x) => x);
+    expect(e.issues[0]).toMatchObject({ code: 'parent_closed' });
+    const other = await desk.create({ title: 'someone else' }, { actor: sup });
+    const stranger = { id: 'r', roles: ['requester'] };
+    await expect(
+      desk.create({ title: 'c', parentId: other.id }, { actor: stranger }),
+    ).rejects.toMatchObject({
+      code: 'permission_denied',
+    });
+    expect(await desk.children(other.id)).toHaveLength(0);
+  });
+
   it('can move the parent to a review state instead', async () => {
     const wf = defineWorkflow({
       initial: 'open',
