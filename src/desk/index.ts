@@ -1486,6 +1486,12 @@ export function createTicketing<S extends string = DefaultStatus>(
   const dispatchTicket = async (id: string, ctx: DispatchContext): Promise<DispatchOutcome<S>> => {
     const c = checkCommandContext(ctx);
     const tenantId = tenantOf(c);
+    if (ctx.idempotencyKey !== undefined) {
+      throw badContext(
+        ['idempotencyKey'],
+        'dispatch is idempotent by itself (an assigned ticket is left alone unless reassign: true); leave idempotencyKey out',
+      );
+    }
     const { exclude = [], reassign = false, ...commandCtx } = ctx;
     // Compare-and-set on the version read here: two dispatchers (or two app instances) racing
     // on one ticket cannot both assign it; the loser re-reads and sees it taken.
@@ -1643,6 +1649,11 @@ export function createTicketing<S extends string = DefaultStatus>(
       if (!d.allowed) return;
     }
     for (const st of path) {
+      const cur = (await wrap('getTicket', () =>
+        store.getTicket(tenantId, parentId),
+      )) as Ticket<S> | null;
+      // A concurrent roll-up (two last children finishing at once) may have moved it already.
+      if (!cur || !workflow.move(cur.status, st)) return;
       await change(
         'transition',
         parentId,

@@ -160,3 +160,15 @@ describe('desk.dispatch', () => {
     expect(e.message).toContain('dispatch: { dispatcher, agents }');
   });
 });
+
+describe('desk.dispatch and idempotency keys', () => {
+  it('refuses a key with a message saying why none is needed', async () => {
+    const { createDispatcher: cd, createTicketing: ct } = await import('ticketkit');
+    const desk = ct({ dispatch: { dispatcher: cd({ weights: { load: 1 } }), agents: () => [] } });
+    const t = await desk.create({ title: 'x' }, { actor: sup });
+    await expect(desk.dispatch(t.id, { actor: sup, idempotencyKey: 'k' })).rejects.toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringContaining('idempotent by itself'),
+    });
+  });
+});
