@@ -88,13 +88,31 @@ async function importCommand(args: string[], io: CliIo): Promise<number> {
   }
   let size: number;
   try {
-    size = statSync(file).size;
-  } catch {
-    io.err(`ticketkit import: cannot read "${file}": no such file.\n`);
+    const st = statSync(file);
+    if (!st.isFile()) {
+      io.err(`ticketkit import: "${file}" is not a file; name a .csv or .xlsx file.\n`);
+      return 2;
+    }
+    size = st.size;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : String(code ?? e);
+    io.err(`ticketkit import: cannot read "${file}": ${why}.\n`);
     return 2;
   }
   const input = Readable.toWeb(createReadStream(file)) as unknown as ImportInput;
   const maxErrors = values['max-errors'] ? Number(values['max-errors']) : undefined;
+  if (maxErrors !== undefined && !(Number.isInteger(maxErrors) && maxErrors > 0)) {
+    io.err(
+      `ticketkit import: --max-errors must be a whole number above 0, got "${values['max-errors']}".\n`,
+    );
+    return 2;
+  }
   let lastDraw = 0;
   let summary: ImportSummary;
   try {
@@ -163,6 +181,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
           args: rest,
           options: { lang: { type: 'string' }, bom: { type: 'boolean' } },
         });
+        if (values.lang !== undefined && values.lang !== 'en' && values.lang !== 'zh') {
+          io.err(`ticketkit template: --lang must be en or zh, got "${values.lang}".\n`);
+          return 2;
+        }
         io.out(
           exportTemplate({
             language: values.lang === 'zh' ? 'zh' : 'en',

@@ -70,6 +70,9 @@ describe('ticketkit CLI', () => {
       ['import', file, '--dry-run', '--date-order', 'XYZ'],
       ['import', join(dir, 'missing.csv'), '--dry-run'],
       ['import', file, '--bogus'],
+      ['import', dir, '--dry-run'],
+      ['import', file, '--dry-run', '--max-errors', 'abc'],
+      ['template', '--lang', 'fr'],
     ]) {
       const c = io();
       expect(await run(argv, c.io), argv.join(' ')).toBe(2);
