@@ -1731,20 +1731,9 @@ export function createTicketing<S extends string = DefaultStatus>(
             { context: 'Invalid ticket' },
           );
         }
+        // Depth of the new child: its parent's depth + 1 (a top-level ticket is depth 1).
         let depth = 2;
-        for (let up = parent.parentId; up !== null; depth++) {
-          if (depth > maxDepth) {
-            throw new ValidationError(
-              [
-                {
-                  code: 'too_deep',
-                  path: ['parentId'],
-                  message: `a ticket tree may be at most ${maxDepth} levels deep; attach the child higher up`,
-                },
-              ],
-              { context: 'Invalid ticket' },
-            );
-          }
+        for (let up = parent.parentId; up !== null && depth <= maxDepth; depth++) {
           up = (await wrap('getTicket', () => store.getTicket(tenantId, up!)))?.parentId ?? null;
         }
         if (depth > maxDepth) {
