@@ -549,18 +549,22 @@ describe('idempotency, review fixes', () => {
     const { desk } = setup();
     const t = await desk.create({ title: 'x' }, { actor: agent });
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, () => desk.transition(t.id, 'in_progress', { actor: agent, idempotencyKey: 'k1' })),
+      Array.from({ length: 5 }, () =>
+        desk.transition(t.id, 'in_progress', { actor: agent, idempotencyKey: 'k1' }),
+      ),
     );
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
-    expect(new Set(results.map((r) => (r.status === 'fulfilled' ? r.value.version : 0)))).toEqual(new Set([2]));
+    expect(new Set(results.map((r) => (r.status === 'fulfilled' ? r.value.version : 0)))).toEqual(
+      new Set([2]),
+    );
     expect(await desk.history(t.id)).toHaveLength(2);
   });
 
   it('does not hand one user’s result to another user reusing the key', async () => {
     const { desk } = setup();
     await desk.create({ title: 'secret' }, { actor: agent, idempotencyKey: 'shared' });
-    await expect(desk.create({ title: 'secret' }, { actor: alice, idempotencyKey: 'shared' })).rejects.toBeInstanceOf(
-      IdempotencyConflictError,
-    );
+    await expect(
+      desk.create({ title: 'secret' }, { actor: alice, idempotencyKey: 'shared' }),
+    ).rejects.toBeInstanceOf(IdempotencyConflictError);
   });
 });
