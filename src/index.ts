@@ -121,6 +121,7 @@ export {
   type CommentResult,
   createTicketing,
   type Desk,
+  type DeskApprovals,
   type DeskImportOptions,
   type DeskImportProgress,
   type DeskImportResult,

@@ -13,6 +13,7 @@
 import EventEmitter from 'eventemitter3';
 import type { z } from 'zod';
 import { deepFreeze, fingerprint, randomId, sameValue, toIso } from '../_internal/index';
+import type { ApprovalFlow, ApprovalInstance, Approvals, DecideInput } from '../approvals/index';
 import type { AuditAction, AuditActor, AuditEntry } from '../audit/index';
 import type { Classifier } from '../classify/index';
 import { type Clock, systemClock, type TimerId } from '../clock/index';
@@ -131,6 +132,12 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
   idempotencyTtlMs?: number;
   /** Id generator for tickets and comments (inject a seeded one for reproducible runs). */
   generateId?: (kind: 'ticket' | 'comment') => string;
+  /**
+   * Approval flows (see `createApprovals`): a flow with `gates: { to }` blocks that workflow
+   * move until the ticket's latest instance of the flow is approved; a rejected flow with
+   * `onReject: { moveTo }` moves the ticket there.
+   */
+  approvals?: { engine: Approvals; flows: readonly ApprovalFlow[] };
   /** Automatic assignment with a dispatcher (see `createDispatcher`). */
   dispatch?: {
     dispatcher: Dispatcher;
@@ -262,6 +269,23 @@ export type IntakeOutcome<S extends string = string> =
       readonly dedupKey: string;
     };
 
+/** Approval operations of a desk (`desk.approvals`). */
+export interface DeskApprovals {
+  /** Starts a configured flow on a ticket; the actor needs `update` permission on it. */
+  request(ticketId: string, flowId: string, ctx: CommandContext): Promise<ApprovalInstance>;
+  /**
+   * Records an approver's decision (the engine checks who may decide). A rejection of a flow
+   * with `onReject.moveTo` moves the ticket there, audited as `system:approvals`.
+   */
+  decide(
+    instanceId: string,
+    input: Omit<DecideInput, 'actor'>,
+    ctx: CommandContext,
+  ): Promise<ApprovalInstance>;
+  /** Every approval instance of a ticket, oldest first. */
+  status(ticketId: string, ctx?: ReadContext): Promise<ApprovalInstance[]>;
+}
+
 /** What {@link Desk.dispatch} returns. */
 export interface DispatchOutcome<S extends string = string> {
   /** The ticket after the assignment (unchanged when nobody was eligible). */
@@ -351,6 +375,8 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly store: TicketStore;
   /** SLA clocks, timers and the countdown board. */
   readonly sla: DeskSla<S>;
+  /** Approval flows on tickets (needs `createTicketing({ approvals })`). */
+  readonly approvals: DeskApprovals;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -1547,6 +1573,133 @@ export function createTicketing<S extends string = DefaultStatus>(
     });
   };
 
+  // ---- approvals -------------------------------------------------------------------------
+
+  const approvalsCfg = options.approvals;
+  const APPROVALS_ACTOR: Actor = Object.freeze({
+    id: 'system:approvals',
+    roles: Object.freeze(['system']),
+  });
+  systemActors.add(APPROVALS_ACTOR);
+  const gatedStates = new Set<string>(
+    (approvalsCfg?.flows ?? []).flatMap((f) => (f.gates ? [f.gates.to] : [])),
+  );
+  const notConfigured = () =>
+    new ValidationError(
+      [
+        {
+          code: 'not_configured',
+          path: ['approvals'],
+          message: 'pass createTicketing({ approvals: { engine, flows } }) to use approvals',
+        },
+      ],
+      { context: 'desk.approvals' },
+    );
+  const instancesOf = async (tenantId: string, ticketId: string): Promise<ApprovalInstance[]> => {
+    if (!approvalsCfg) return [];
+    const records = await approvalsCfg.engine.records(tenantId, ticketId);
+    const ids = [...new Set(records.filter((r) => r.type === 'start').map((r) => r.instanceId))];
+    const all = await Promise.all(ids.map((i) => approvalsCfg.engine.get(i)));
+    return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  };
+  /** Refuses a gated move unless the latest instance of each gating flow is approved. */
+  const refuseUnapproved = async (current: Ticket<S>, next: Ticket<S>) => {
+    const gating = (approvalsCfg?.flows ?? []).filter((f) => f.gates?.to === next.status);
+    if (gating.length === 0) return;
+    const instances = await instancesOf(current.tenantId, current.id);
+    for (const f of gating) {
+      const latest = instances.filter((i) => i.flow.id === f.id).at(-1);
+      if (latest?.state === 'approved') continue;
+      throw new TransitionError({
+        ticketId: current.id,
+        from: current.status,
+        to: next.status,
+        allowed: workflow.movesFrom(current.status).map((m) => m.to),
+        guard: `approval:${f.id}`,
+        reason: latest
+          ? `approval "${f.id}" is ${latest.state}`
+          : `request approval "${f.id}" first (desk.approvals.request)`,
+      });
+    }
+  };
+
+  const approvalsApi: DeskApprovals = {
+    async request(ticketId, flowId, ctx) {
+      if (!approvalsCfg) throw notConfigured();
+      const c = checkCommandContext(ctx);
+      const tenantId = tenantOf(c);
+      const ticket = await loadOrThrow(tenantId, ticketId);
+      authorize({ actor: c.actor, action: 'update', ticket, patch: {} });
+      const flow = approvalsCfg.flows.find((f) => f.id === flowId);
+      if (!flow) {
+        throw new ValidationError(
+          [
+            {
+              code: 'invalid_enum',
+              path: ['flowId'],
+              message: `no flow "${flowId}"; configured: ${approvalsCfg.flows.map((f) => f.id).join(', ')}`,
+            },
+          ],
+          { context: 'desk.approvals.request' },
+        );
+      }
+      return (await approvalsCfg.engine.start(tenantId, ticketId, flow, { requester: c.actor.id }))
+        .instance;
+    },
+    async decide(instanceId, input, ctx) {
+      if (!approvalsCfg) throw notConfigured();
+      const c = checkCommandContext(ctx);
+      const tenantId = tenantOf(c);
+      const before = await approvalsCfg.engine.get(instanceId);
+      // Instances of other tenants do not exist for this caller.
+      if (before.tenantId !== tenantId)
+        throw new NotFoundError({ entity: 'approval', id: instanceId });
+      const { instance } = await approvalsCfg.engine.decide(instanceId, {
+        ...input,
+        actor: { id: c.actor.id, roles: c.actor.roles },
+        ...(c.request?.ip ? { ip: c.request.ip } : {}),
+        ...(c.request?.userAgent ? { userAgent: c.request.userAgent } : {}),
+      });
+      const moveTo = instance.flow.onReject?.moveTo;
+      if (
+        instance.state === 'rejected' &&
+        before.state !== 'rejected' &&
+        moveTo &&
+        workflow.hasState(moveTo)
+      ) {
+        const t = await loadOrThrow(tenantId, instance.ticketId);
+        if (workflow.move(t.status, moveTo as S)) {
+          await change(
+            'transition',
+            t.id,
+            { actor: APPROVALS_ACTOR, tenantId },
+            moveTo as S,
+            (cur, now, actor, to) => {
+              const planned = planTransition(cur, now, actor, to);
+              if ('noop' in planned) return planned;
+              return {
+                ...planned,
+                meta: {
+                  ...(planned.meta ?? {}),
+                  approval: { instanceId, flowId: instance.flow.id, state: 'rejected' },
+                },
+              };
+            },
+          );
+        }
+      }
+      return instance;
+    },
+    async status(ticketId, ctx) {
+      if (!approvalsCfg) throw notConfigured();
+      const tenantId = tenantOf(ctx);
+      if (ctx?.actor) checkActor(ctx.actor);
+      const t = await loadOrThrow(tenantId, ticketId);
+      if (ctx?.actor) authorize({ actor: ctx.actor, action: 'read', ticket: t });
+      return instancesOf(tenantId, ticketId);
+    },
+  };
+
   // ---- parent and child tickets ----------------------------------------------------------
 
   const blockParent = options.children?.blockParent ?? true;
@@ -1668,15 +1821,13 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
-  const closeWithChildren = async (id: string, to: S, ctx: CommandContext) => {
-    const t = await change(
-      'transition',
-      id,
-      ctx,
-      to,
-      planTransition,
-      blockParent ? refuseOpenChildren : undefined,
-    );
+  const guardedTransition = async (id: string, to: S, ctx: CommandContext, closing: boolean) => {
+    const gated = gatedStates.has(to);
+    const t = await change('transition', id, ctx, to, planTransition, async (cur, next) => {
+      if (gated) await refuseUnapproved(cur, next);
+      if (closing && blockParent) await refuseOpenChildren(cur, next);
+    });
+    if (!closing) return t;
     if (t.parentId !== null && onAllResolved !== 'none') {
       await rollUp(t, ctx.actor).catch(reportBackgroundError);
     }
@@ -1691,6 +1842,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     clock,
     store,
     sla: slaApi,
+    approvals: approvalsApi,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);
@@ -1977,11 +2129,13 @@ export function createTicketing<S extends string = DefaultStatus>(
     dispatch: dispatchTicket,
 
     transition(id, to, ctx) {
-      // Only moves into a resolved/closed state involve children; keep the common path lean.
-      if (!(workflow.hasState(to) && isDone(to))) {
+      // Only closing moves (children) and gated moves (approvals) need checks against other
+      // records; keep the common path lean.
+      const closing = workflow.hasState(to) && isDone(to);
+      if (!closing && !gatedStates.has(to)) {
         return change('transition', id, ctx, to, planTransition);
       }
-      return closeWithChildren(id, to, ctx);
+      return guardedTransition(id, to, ctx, closing);
     },
 
     async children(id, ctx) {
