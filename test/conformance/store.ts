@@ -877,6 +877,15 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
           ),
         ).toHaveProperty('size', 500);
         expect(await inspect.audit('t1', batch[499]!.id)).toHaveLength(1);
+        const odd = makeTicket({
+          title: '批量 "quoted" \\back\\slash 🎫 \u2028 {"json":[1]}',
+          custom: { nested: { 'k"ey': ['ä', null, 1.5] } },
+        });
+        const odd2 = makeTicket({ description: '第二行\n\ttab' });
+        expect(await store.commitBatch([insert(odd), insert(odd2)])).toEqual({ ok: true });
+        expect(plain(await store.getTicket('t1', odd.id))).toEqual(plain(odd));
+        expect(plain(await store.getTicket('t1', odd2.id))).toEqual(plain(odd2));
+        expect(plain(await store.listAudit('t1', odd.id))).toEqual([plain(insert(odd).audit[0])]);
         const again = await store.commitBatch([insert(makeTicket()), insert(batch[7]!)]);
         expect(again).toMatchObject({ ok: false, index: 1, outcome: { reason: 'already_exists' } });
       });
