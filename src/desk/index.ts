@@ -962,6 +962,27 @@ export function createTicketing<S extends string = DefaultStatus>(
     };
   };
 
+  /** The assignment itself, shared by assign and dispatch (which adds why, as `meta`). */
+  const assignTo = (
+    current: Ticket<S>,
+    now: Date,
+    actor: Actor,
+    assignee: string | null,
+    meta?: Record<string, unknown>,
+  ): Planned<Ticket<S>> | { noop: Ticket<S> } => {
+    assertChangeable(current, 'be assigned');
+    authorize({ actor, action: 'assign', ticket: current, assignee });
+    if (current.assignee === assignee) return { noop: current };
+    const from = current.assignee;
+    return {
+      ticket: nextTicketVersion(current, toIso(now), current.status, assignee, current.reopenCount),
+      action: 'assign',
+      changes: { assignee: { from, to: assignee } },
+      ...(meta ? { meta } : {}),
+      event: { ...draftEvent('ticket.assigned'), from, to: assignee, ...(meta ? { meta } : {}) },
+    };
+  };
+
   const planAssign: Plan<string | null, Ticket<S>> = (current, now, actor, assignee) => {
     if (
       assignee !== null &&
@@ -980,16 +1001,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         { context: 'Invalid assignment' },
       );
     }
-    assertChangeable(current, 'be assigned');
-    authorize({ actor, action: 'assign', ticket: current, assignee });
-    if (current.assignee === assignee) return { noop: current };
-    const from = current.assignee;
-    return {
-      ticket: nextTicketVersion(current, toIso(now), current.status, assignee, current.reopenCount),
-      action: 'assign',
-      changes: { assignee: { from, to: assignee } },
-      event: { ...draftEvent('ticket.assigned'), from, to: assignee },
-    };
+    return assignTo(current, now, actor, assignee);
   };
 
   const planTransition: Plan<S, Ticket<S>> = (current, now, actor, to) => {
@@ -1495,19 +1507,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     now,
     actor,
     { assignee, meta },
-  ) => {
-    assertChangeable(current, 'be assigned');
-    authorize({ actor, action: 'assign', ticket: current, assignee });
-    if (current.assignee === assignee) return { noop: current };
-    const from = current.assignee;
-    return {
-      ticket: nextTicketVersion(current, toIso(now), current.status, assignee, current.reopenCount),
-      action: 'assign',
-      changes: { assignee: { from, to: assignee } },
-      meta,
-      event: { ...draftEvent('ticket.assigned'), from, to: assignee, meta },
-    };
-  };
+  ) => assignTo(current, now, actor, assignee, meta);
 
   const dispatchTicket = async (id: string, ctx: DispatchContext): Promise<DispatchOutcome<S>> => {
     const c = checkCommandContext(ctx);
