@@ -814,15 +814,25 @@ export function createTicketing<S extends string = DefaultStatus>(
         throw storeFailure('getTicket', e);
       }
       if (!current) throw new NotFoundError({ entity: 'ticket', id });
-      if (ctx.expectedVersion !== undefined && current.version !== ctx.expectedVersion) {
-        throw new ConflictError({
+      // Order of errors: not found, then permission, then a stale version, then validity, so
+      // that a caller without permission learns neither the ticket's state nor its version.
+      // Plans authorize before looking at the ticket's state.
+      const stale = ctx.expectedVersion !== undefined && current.version !== ctx.expectedVersion;
+      const conflict = () =>
+        new ConflictError({
           ticketId: id,
-          expectedVersion: ctx.expectedVersion,
-          actualVersion: current.version,
+          expectedVersion: ctx.expectedVersion!,
+          actualVersion: current!.version,
         });
-      }
       const now = clock.now();
-      const planned = plan(current, now, ctx.actor, arg);
+      let planned: Planned<R> | { noop: R };
+      try {
+        planned = plan(current, now, ctx.actor, arg);
+      } catch (e) {
+        if (stale && !(e instanceof PermissionError)) throw conflict();
+        throw e;
+      }
+      if (stale) throw conflict();
       if ('noop' in planned) return planned.noop;
       if (afterPlan) await afterPlan(current, planned.ticket);
       let next = planned.ticket;
@@ -930,7 +940,6 @@ export function createTicketing<S extends string = DefaultStatus>(
 
   const planUpdate: Plan<TicketPatch, Ticket<S>> = (current, now, actor, patch) => {
     const input = parseOrThrow(TicketPatchSchema, patch, 'Invalid ticket update');
-    assertChangeable(current, 'be updated');
     const next: Record<string, unknown> = { ...current };
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const [field, raw] of Object.entries(input)) {
@@ -951,6 +960,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
     const changedPatch = Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v.to]));
     authorize({ actor, action: 'update', ticket: current, patch: changedPatch });
+    assertChangeable(current, 'be updated');
     if (Object.keys(changes).length === 0) return { noop: current };
     next.updatedAt = toIso(now);
     next.version = current.version + 1;
@@ -970,8 +980,8 @@ export function createTicketing<S extends string = DefaultStatus>(
     assignee: string | null,
     meta?: Record<string, unknown>,
   ): Planned<Ticket<S>> | { noop: Ticket<S> } => {
-    assertChangeable(current, 'be assigned');
     authorize({ actor, action: 'assign', ticket: current, assignee });
+    assertChangeable(current, 'be assigned');
     if (current.assignee === assignee) return { noop: current };
     const from = current.assignee;
     return {
@@ -1077,8 +1087,8 @@ export function createTicketing<S extends string = DefaultStatus>(
       }
     }
     if (issues.length) throw new ValidationError(issues, { context: 'Invalid comment' });
-    assertChangeable(current, 'receive comments');
     authorize({ actor, action: 'comment', ticket: current, visibility });
+    assertChangeable(current, 'receive comments');
     const at = toIso(now);
     const mentions = [...new Set([...(body as string).matchAll(MENTION)].map((m) => m[1]!))];
     const comment: Comment = deepFreeze({

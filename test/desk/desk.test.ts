@@ -568,3 +568,26 @@ describe('idempotency, review fixes', () => {
     ).rejects.toBeInstanceOf(IdempotencyConflictError);
   });
 });
+
+describe('error order (review fix)', () => {
+  it('tells a caller without permission neither the state nor the version of a ticket', async () => {
+    const { desk } = setup();
+    const t = await desk.create({ title: 'x' }, { actor: sup });
+    for (const to of ['in_progress', 'resolved', 'archived'] as const)
+      await desk.transition(t.id, to, { actor: sup });
+    const stranger = { id: 'r', roles: ['requester'] };
+    for (const attempt of [
+      () => desk.comment(t.id, { body: 'hi' }, { actor: stranger }),
+      () => desk.update(t.id, { title: 'y' }, { actor: stranger, expectedVersion: 1 }),
+      () => desk.assign(t.id, 'me', { actor: stranger, expectedVersion: 2 }),
+    ]) {
+      const e = await attempt().catch((x) => x);
+      expect(e).toBeInstanceOf(PermissionError);
+      expect(e.message).not.toMatch(/archived|version/);
+    }
+    // An allowed caller with a stale version hears about the version before the closed state.
+    await expect(
+      desk.update(t.id, { title: 'y' }, { actor: sup, expectedVersion: 1 }),
+    ).rejects.toBeInstanceOf(ConflictError);
+  });
+});

@@ -75,13 +75,12 @@ function snapshot(store: MemoryStore): string {
 }
 
 /** Predicts the outcome of a command on an existing ticket: 'ok', 'noop' or an error code. */
-function gate(
-  actor: Actor & { tenantId: string },
-  t: ModelTicket,
-  mode: VersionMode,
-): string | undefined {
+/**
+ * The desk's order of errors: not found (other tenant), then permission, then a stale
+ * version, then validity. `gate` covers the first; each command adds the rest in that order.
+ */
+function gate(actor: Actor & { tenantId: string }, t: ModelTicket): string | undefined {
   if (actor.tenantId !== t.tenantId) return 'not_found';
-  if (mode === 'stale') return 'version_conflict';
   return undefined;
 }
 
@@ -182,7 +181,7 @@ class TransitionCmd implements fc.AsyncCommand<Model, Real> {
     const t = m.tickets[this.ticket % m.tickets.length]!;
     const edge = `${t.status}>${this.to}`;
     const reopen = edge === 'resolved>in_progress';
-    let predicted = gate(actor, t, this.mode);
+    let predicted = gate(actor, t);
     if (!predicted) {
       const closing = this.to === 'resolved' || this.to === 'archived';
       const allowed = isBoss(actor)
@@ -191,6 +190,7 @@ class TransitionCmd implements fc.AsyncCommand<Model, Real> {
           ? !(t.risk === 'high' && closing)
           : t.requester === actor.id && reopen && EDGES.has(edge);
       if (!allowed) predicted = 'permission_denied';
+      else if (this.mode === 'stale') predicted = 'version_conflict';
       else if (!EDGES.has(edge)) predicted = 'invalid_transition';
       else predicted = 'ok';
     }
@@ -225,11 +225,12 @@ class UpdateCmd implements fc.AsyncCommand<Model, Real> {
     const t = m.tickets[this.ticket % m.tickets.length]!;
     const titleChanges = this.patch.title !== undefined && this.patch.title !== t.title;
     const riskChanges = this.patch.risk !== undefined && this.patch.risk !== t.risk;
-    let predicted = gate(actor, t, this.mode);
+    let predicted = gate(actor, t);
     if (!predicted) {
-      if (t.status === 'archived') predicted = 'validation_failed';
-      else if (!isStaff(actor)) predicted = 'permission_denied';
+      if (!isStaff(actor)) predicted = 'permission_denied';
       else if (!isBoss(actor) && t.risk === 'high' && riskChanges) predicted = 'permission_denied';
+      else if (this.mode === 'stale') predicted = 'version_conflict';
+      else if (t.status === 'archived') predicted = 'validation_failed';
       else predicted = titleChanges || riskChanges ? 'ok' : 'noop';
     }
     await check(
@@ -261,10 +262,11 @@ class AssignCmd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, real: Real) {
     const actor = ACTORS[this.actor]!;
     const t = m.tickets[this.ticket % m.tickets.length]!;
-    let predicted = gate(actor, t, this.mode);
+    let predicted = gate(actor, t);
     if (!predicted) {
-      if (t.status === 'archived') predicted = 'validation_failed';
-      else if (!isStaff(actor)) predicted = 'permission_denied';
+      if (!isStaff(actor)) predicted = 'permission_denied';
+      else if (this.mode === 'stale') predicted = 'version_conflict';
+      else if (t.status === 'archived') predicted = 'validation_failed';
       else predicted = t.assignee === this.assignee ? 'noop' : 'ok';
     }
     await check(
@@ -295,13 +297,13 @@ class CommentCmd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, real: Real) {
     const actor = ACTORS[this.actor]!;
     const t = m.tickets[this.ticket % m.tickets.length]!;
-    let predicted = gate(actor, t, this.mode);
+    let predicted = gate(actor, t);
     if (!predicted) {
-      if (t.status === 'archived') predicted = 'validation_failed';
-      else if (isStaff(actor)) predicted = 'ok';
-      else
-        predicted =
-          t.requester === actor.id && this.visibility === 'public' ? 'ok' : 'permission_denied';
+      const allowed = isStaff(actor) || (t.requester === actor.id && this.visibility === 'public');
+      if (!allowed) predicted = 'permission_denied';
+      else if (this.mode === 'stale') predicted = 'version_conflict';
+      else if (t.status === 'archived') predicted = 'validation_failed';
+      else predicted = 'ok';
     }
     await check(
       real,
