@@ -1,6 +1,7 @@
 /**
  * @internal Date parsing for import cells and the wall-time → instant conversion (T4, M2).
  */
+import { intlOffset, zoneFormatter } from '../_internal/zone';
 import type { LocalTimePolicy } from './_types';
 
 /** @internal Wall-clock fields (month 1-12). */
@@ -181,57 +182,11 @@ export class ZoneConverter {
   private readonly dayOffsets = new Map<number, number>();
 
   constructor(readonly timeZone: string) {
-    this.fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      era: 'short',
-    });
+    this.fmt = zoneFormatter(timeZone);
   }
 
   private exactOffset(ms: number): number {
-    const t = Math.floor(ms / 1000) * 1000;
-    let y = 0;
-    let mo = 0;
-    let d = 0;
-    let h = 0;
-    let mi = 0;
-    let s = 0;
-    let bc = false;
-    for (const p of this.fmt.formatToParts(t)) {
-      switch (p.type) {
-        case 'year':
-          y = +p.value;
-          break;
-        case 'month':
-          mo = +p.value;
-          break;
-        case 'day':
-          d = +p.value;
-          break;
-        case 'hour':
-          h = +p.value;
-          break;
-        case 'minute':
-          mi = +p.value;
-          break;
-        case 'second':
-          s = +p.value;
-          break;
-        case 'era':
-          bc = p.value.startsWith('B');
-          break;
-      }
-    }
-    const local = new Date(0);
-    local.setUTCFullYear(bc ? 1 - y : y, mo - 1, d);
-    local.setUTCHours(h, mi, s, 0);
-    return local.getTime() - t;
+    return intlOffset(this.fmt, ms);
   }
 
   /** Offset (local − UTC, in ms) in force at instant `ms`. */

@@ -1,3 +1,4 @@
+import { intlOffset, zoneFormatter } from '../_internal/zone';
 export const DAY_MS = 86_400_000;
 // Offsets are sampled per block and refined by bisection; a block is a whole number of days
 // so sample instants stay on whole seconds (transitions happen on whole seconds).
@@ -38,48 +39,11 @@ export class ZoneTable {
   private readonly format: Intl.DateTimeFormat;
 
   constructor(readonly timeZone: string) {
-    this.format = formatter(timeZone);
+    this.format = zoneFormatter(timeZone);
   }
 
-  // date-fns-tz's getTimezoneOffset reads its Date argument as a wall time, not an instant,
-  // so the offset of an instant comes straight from Intl.
   private raw(t: number): number {
-    let y = 0;
-    let mo = 0;
-    let d = 0;
-    let h = 0;
-    let mi = 0;
-    let s = 0;
-    let bc = false;
-    for (const p of this.format.formatToParts(t)) {
-      switch (p.type) {
-        case 'year':
-          y = Number(p.value);
-          break;
-        case 'month':
-          mo = Number(p.value);
-          break;
-        case 'day':
-          d = Number(p.value);
-          break;
-        case 'hour':
-          h = Number(p.value);
-          break;
-        case 'minute':
-          mi = Number(p.value);
-          break;
-        case 'second':
-          s = Number(p.value);
-          break;
-        case 'era':
-          bc = p.value.startsWith('B');
-          break;
-      }
-    }
-    const wall = new Date(0);
-    wall.setUTCFullYear(bc ? 1 - y : y, mo - 1, d);
-    wall.setUTCHours(h, mi, s, 0);
-    return wall.getTime() - (t - (((t % 1000) + 1000) % 1000));
+    return intlOffset(this.format, t);
   }
 
   private block(index: number): Block {
@@ -191,23 +155,9 @@ export function zoneTable(timeZone: string): ZoneTable {
 export function isKnownTimeZone(timeZone: string): boolean {
   if (!/[A-Za-z]/.test(timeZone) || /^[+-]?\d/.test(timeZone)) return false;
   try {
-    formatter(timeZone);
+    zoneFormatter(timeZone);
   } catch {
     return false;
   }
   return true;
-}
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    era: 'short',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
 }
