@@ -129,9 +129,49 @@ CREATE TABLE IF NOT EXISTS {t:import_batches} (
 );
 `;
 
+/**
+ * v2: durable SLA timers and the notification outbox.
+ *
+ * - `sla_timers` gets the ticket version its due instant was computed from, so a re-schedule
+ *   written outside a commit never overwrites a newer one (`version <= EXCLUDED.version`).
+ *   `metric = ''` is the ticket's next due instant; claims set `lease_owner`/`lease_until`.
+ * - `notify_outbox` is the table behind the SQL `OutboxPort` (one row per routed notification;
+ *   `id` is the message's idempotency id). The v1 `outbox` table stays as the transactional
+ *   event outbox (one row per desk event, written in the command's transaction).
+ */
+const v2 = `
+ALTER TABLE {t:sla_timers} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS {n:sla_timers_ticket_idx} ON {t:sla_timers} (tenant_id, ticket_id);
+
+CREATE TABLE IF NOT EXISTS {t:notify_outbox} (
+  id           text COLLATE "C" PRIMARY KEY,
+  position     bigint GENERATED ALWAYS AS IDENTITY,
+  tenant_id    text COLLATE "C" NOT NULL,
+  ticket_id    text COLLATE "C" NOT NULL,
+  channel      text COLLATE "C" NOT NULL,
+  sequence     double precision NOT NULL,
+  status       text COLLATE "C" NOT NULL,
+  attempts     integer NOT NULL DEFAULT 0,
+  available_at timestamptz(3) NOT NULL,
+  leased_until timestamptz(3),
+  last_error   text,
+  enqueued_at  timestamptz(3) NOT NULL,
+  updated_at   timestamptz(3) NOT NULL,
+  message      json NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {n:notify_outbox_due_idx} ON {t:notify_outbox} (available_at, position)
+  WHERE status IN ('pending', 'leased');
+CREATE INDEX IF NOT EXISTS {n:notify_outbox_order_idx}
+  ON {t:notify_outbox} (tenant_id, ticket_id, channel, sequence, position)
+  WHERE status IN ('pending', 'leased');
+CREATE INDEX IF NOT EXISTS {n:notify_outbox_dead_idx} ON {t:notify_outbox} (tenant_id, updated_at)
+  WHERE status = 'dead';
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'durable_timers_and_notify_outbox', sql: v2 },
 ]);
 
 /** Tables holding tenant rows (row-level security applies to each). */
@@ -143,7 +183,15 @@ export const TENANT_TABLES = [
   'sla_timers',
   'outbox',
   'import_batches',
+  'notify_outbox',
 ] as const;
+
+/**
+ * Work-queue tables: background workers (the SLA timer poller, outbox relays) claim due rows
+ * of every tenant at once. Under row-level security they do so with the transaction-local
+ * setting `ticketkit.worker = 'on'`, set only by this package's fixed claim statements.
+ */
+export const QUEUE_TABLES = ['sla_timers', 'outbox', 'notify_outbox'] as const;
 
 /**
  * Row-level security (opt-in): every tenant table only shows and accepts rows whose
@@ -158,4 +206,14 @@ DROP POLICY IF EXISTS {n:${t}_tenant} ON {t:${t}};
 CREATE POLICY {n:${t}_tenant} ON {t:${t}}
   USING (tenant_id = current_setting('ticketkit.tenant', true))
   WITH CHECK (tenant_id = current_setting('ticketkit.tenant', true));`,
-).join('\n');
+)
+  .concat(
+    QUEUE_TABLES.map(
+      (t) => `
+DROP POLICY IF EXISTS {n:${t}_worker} ON {t:${t}};
+CREATE POLICY {n:${t}_worker} ON {t:${t}}
+  USING (current_setting('ticketkit.worker', true) = 'on')
+  WITH CHECK (current_setting('ticketkit.worker', true) = 'on');`,
+    ),
+  )
+  .join('\n');

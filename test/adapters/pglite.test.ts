@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const TABLES =
-  'tk_tickets, tk_audit, tk_comments, tk_idempotency, tk_sla_timers, tk_outbox, tk_import_batches';
+  'tk_tickets, tk_audit, tk_comments, tk_idempotency, tk_sla_timers, tk_outbox, tk_import_batches, tk_notify_outbox';
 
 /** Raw reads with SQL, bypassing the store. */
 function sqlInspector(q: PGlite, table = (name: string) => `tk_${name}`): StoreInspector {
@@ -101,10 +101,10 @@ runStoreConformance({
 
       it('applies migrations once: re-opening is a no-op', async () => {
         const before = await db.query<{ version: number }>('SELECT version FROM tk_migrations');
-        expect(before.rows.map((r) => r.version)).toEqual([1]);
+        expect(before.rows.map((r) => r.version)).toEqual([1, 2]);
         await Promise.all([1, 2, 3].map(() => pgliteStore({ pglite: db }).ready()));
         const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tk_migrations');
-        expect(after.rows[0]?.n).toBe(1);
+        expect(after.rows[0]?.n).toBe(2);
       });
 
       it('rejects UPDATE and DELETE on the audit table (append-only trigger)', async () => {
@@ -172,6 +172,7 @@ runStoreConformance({
             'tk_idempotency',
             'tk_import_batches',
             'tk_migrations',
+            'tk_notify_outbox',
             'tk_outbox',
             'tk_sla_timers',
             'tk_tickets',
@@ -182,7 +183,7 @@ runStoreConformance({
           const m = await fresh.query<{ n: number }>(
             'SELECT count(*)::int AS n FROM app.tk_migrations',
           );
-          expect(m.rows[0]?.n).toBe(1);
+          expect(m.rows[0]?.n).toBe(2);
         }
       });
 
