@@ -436,6 +436,7 @@ export {
 // --- store ---
 export {
   type BatchOutcome,
+  type ClaimedTimer,
   type Comment,
   type Commit,
   type CommitOutcome,
@@ -443,14 +444,17 @@ export {
   type MemoryStore,
   type MemoryStoreOptions,
   type MemoryStoreSnapshot,
+  memorySlaTimers,
   memoryStore,
   PRIORITY_RANK,
+  type SlaTimers,
   type SortField,
   type StoreCapabilities,
   type StoreCursor,
   type StoreFilter,
   type StoreListQuery,
   type TicketStore,
+  type TimerLease,
 } from './store/index';
 // --- ticket ---
 export {

@@ -141,7 +141,8 @@ CREATE TABLE IF NOT EXISTS {t:import_batches} (
  */
 const v2 = `
 ALTER TABLE {t:sla_timers} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0;
-CREATE INDEX IF NOT EXISTS {n:sla_timers_ticket_idx} ON {t:sla_timers} (tenant_id, ticket_id);
+CREATE INDEX IF NOT EXISTS {n:sla_timers_lease_idx} ON {t:sla_timers} (lease_until)
+  WHERE lease_until IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS {t:notify_outbox} (
   id           text COLLATE "C" PRIMARY KEY,

@@ -8,11 +8,13 @@
 import {
   type AuditEntry,
   type BatchOutcome,
+  type ClaimedTimer,
   type Comment,
   type Commit,
   type CommitOutcome,
   type IdempotencyRecord,
   PRIORITY_RANK,
+  type SlaTimers,
   type SortField,
   type StoreCapabilities,
   type StoreListQuery,
@@ -45,6 +47,8 @@ export interface SqlStoreOptions {
 
 /** A SQL-backed store: the port plus an explicit open step. */
 export interface SqlStore extends TicketStore {
+  /** Durable SLA timers in the `sla_timers` table, claimed with `FOR UPDATE SKIP LOCKED`. */
+  readonly slaTimers: SlaTimers;
   /**
    * Resolves once the connection is open and migrations are applied; rejects with the open
    * error. Every method awaits it too, so calling it is optional: do so to fail fast at start-up.
@@ -93,6 +97,7 @@ export function createSqlStore(
   const A = qualified(names, 'audit');
   const C = qualified(names, 'comments');
   const I = qualified(names, 'idempotency');
+  const S = qualified(names, 'sla_timers');
 
   const opened = (async () => {
     const db = await executor;
@@ -114,6 +119,15 @@ export function createSqlStore(
   };
   const setTenant = (q: SqlQueryable, tenantId: string) =>
     q.query("SELECT set_config('ticketkit.tenant', $1, true)", [tenantId]);
+  /** Runs a background worker's statement across tenants (under RLS: the worker policy). */
+  const worker = async <R>(fn: (q: SqlQueryable) => Promise<R>): Promise<R> => {
+    const db = await opened;
+    if (!rls) return fn(db);
+    return db.transaction(async (tx) => {
+      await tx.query("SELECT set_config('ticketkit.worker', 'on', true)");
+      return fn(tx);
+    });
+  };
 
   // --- commit statements: one statement writes the ticket, its audit and its comments ---------
   const cols =
@@ -135,16 +149,34 @@ export function createSqlStore(
     FROM w, unnest($${n}::text[], $${n + 1}::timestamptz[], $${n + 2}::text[])
       WITH ORDINALITY AS x(id, created_at, doc, ord)
     ORDER BY x.ord)`;
-  const statement = (update: boolean, comments: boolean) =>
-    `WITH w AS (${update ? updateTicket : insertTicket}), ${auditCte}${
-      comments ? `, ${commentCte(update ? 18 : 17)}` : ''
-    } SELECT count(*)::int AS n FROM w`;
-  const STATEMENTS = {
-    insert: statement(false, false),
-    insertWithComments: statement(false, true),
-    update: statement(true, false),
-    updateWithComments: statement(true, true),
+  // The ticket's SLA timer, written in the same statement: set (stamped with the ticket's new
+  // version, lease cleared) or removed. `$n` is the due instant's parameter.
+  const timerSetCte = (
+    n: number,
+  ) => `s AS (INSERT INTO ${S} (tenant_id, ticket_id, metric, due_at, version)
+    SELECT $1, $2, '', $${n}::timestamptz, $12 FROM w
+    ON CONFLICT (tenant_id, ticket_id, metric) DO UPDATE SET due_at = EXCLUDED.due_at,
+      version = EXCLUDED.version, lease_owner = NULL, lease_until = NULL)`;
+  const timerClearCte = `s AS (DELETE FROM ${S}
+    WHERE tenant_id = $1 AND ticket_id = $2 AND metric = '' AND EXISTS (SELECT 1 FROM w))`;
+  type TimerWrite = 'none' | 'set' | 'clear';
+  const statement = (update: boolean, comments: boolean, timer: TimerWrite) => {
+    const afterBase = update ? 18 : 17;
+    const timerParam = comments ? afterBase + 3 : afterBase;
+    const ctes = [`w AS (${update ? updateTicket : insertTicket})`, auditCte];
+    if (comments) ctes.push(commentCte(afterBase));
+    if (timer === 'set') ctes.push(timerSetCte(timerParam));
+    if (timer === 'clear') ctes.push(timerClearCte);
+    return `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM w`;
   };
+  const STATEMENTS = new Map<string, string>();
+  for (const update of [false, true]) {
+    for (const comments of [false, true]) {
+      for (const timer of ['none', 'set', 'clear'] as const) {
+        STATEMENTS.set(`${update}:${comments}:${timer}`, statement(update, comments, timer));
+      }
+    }
+  }
   const versionOf = `SELECT version FROM ${T} WHERE tenant_id = $1 AND id = $2`;
   const reserveKey = `INSERT INTO ${I} AS i (tenant_id, key, fingerprint, created_at, expires_at, record)
     VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::json)
@@ -168,6 +200,75 @@ export function createSqlStore(
   const bulkAudit = `INSERT INTO ${A} (tenant_id, ticket_id, seq, at, entry)
     SELECT $1, x.ticket_id, x.seq, x.at, x.entry::json
     FROM unnest($2::text[], $3::int[], $4::timestamptz[], $5::text[]) AS x(ticket_id, seq, at, entry)`;
+
+  const bulkTimers = `INSERT INTO ${S} (tenant_id, ticket_id, metric, due_at, version)
+    SELECT $1, x.ticket_id, '', x.due_at, x.version
+    FROM unnest($2::text[], $3::timestamptz[], $4::int[]) AS x(ticket_id, due_at, version)
+    ON CONFLICT (tenant_id, ticket_id, metric) DO UPDATE SET due_at = EXCLUDED.due_at,
+      version = EXCLUDED.version, lease_owner = NULL, lease_until = NULL`;
+
+  // --- durable SLA timers ------------------------------------------------------------------
+  const claimTimers = `UPDATE ${S} AS t SET lease_owner = $3, lease_until = $4::timestamptz
+    FROM (SELECT tenant_id, ticket_id, metric FROM ${S}
+          WHERE metric = '' AND due_at <= $1::timestamptz
+            AND (lease_until IS NULL OR lease_until <= $1::timestamptz)
+          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS d
+    WHERE t.tenant_id = d.tenant_id AND t.ticket_id = d.ticket_id AND t.metric = d.metric
+    RETURNING t.tenant_id, t.ticket_id, (extract(epoch FROM t.due_at) * 1000)::float8 AS due_ms,
+      t.version`;
+  const rescheduleTimer = `INSERT INTO ${S} AS s (tenant_id, ticket_id, metric, due_at, version)
+    VALUES ($1, $2, '', $3::timestamptz, $4)
+    ON CONFLICT (tenant_id, ticket_id, metric) DO UPDATE SET due_at = EXCLUDED.due_at,
+      version = EXCLUDED.version, lease_owner = NULL, lease_until = NULL
+    WHERE s.version <= EXCLUDED.version`;
+  const removeTimer = `DELETE FROM ${S}
+    WHERE tenant_id = $1 AND ticket_id = $2 AND metric = '' AND version <= $3`;
+  const nextTimer = `SELECT (extract(epoch FROM LEAST(
+      (SELECT min(due_at) FROM ${S} WHERE metric = '' AND lease_until IS NULL),
+      (SELECT min(lease_until) FROM ${S} WHERE metric = '' AND lease_until IS NOT NULL)
+    )) * 1000)::float8 AS ms`;
+  const slaTimers: SlaTimers = {
+    async claimDue(now, limit, lease) {
+      const n = Math.max(0, Math.min(Math.trunc(limit) || 0, 10_000));
+      if (n === 0) return [];
+      const { rows } = await worker((q) =>
+        q.query<{ tenant_id: string; ticket_id: string; due_ms: number; version: number }>(
+          claimTimers,
+          [now.toISOString(), n, lease.owner, new Date(now.getTime() + lease.ms).toISOString()],
+        ),
+      );
+      const out: ClaimedTimer[] = rows.map((r) => ({
+        tenantId: r.tenant_id,
+        ticketId: r.ticket_id,
+        at: new Date(Number(r.due_ms)),
+        version: Number(r.version),
+      }));
+      return out.sort(
+        (a, b) =>
+          a.at.getTime() - b.at.getTime() ||
+          (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0) ||
+          (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0),
+      );
+    },
+    async reschedule(tenantId, ticketId, at, version) {
+      await scoped(tenantId, (q) =>
+        at === null
+          ? q.query(removeTimer, [tenantId, ticketId, version])
+          : q.query(rescheduleTimer, [tenantId, ticketId, at.toISOString(), version]),
+      );
+    },
+    async nextDueAt() {
+      const { rows } = await worker((q) => q.query<{ ms: number | null }>(nextTimer));
+      const ms = rows[0]?.ms;
+      return ms === null || ms === undefined ? null : new Date(Number(ms));
+    },
+    async count() {
+      const { rows } = await worker((q) =>
+        q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${S} WHERE metric = ''`),
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+  };
 
   const bulkInsert = async (q: SqlQueryable, commits: readonly Commit[]): Promise<number> => {
     const tenantId = commits[0]!.tenantId;
@@ -197,6 +298,15 @@ export function createSqlStore(
         if (left === 0) return i;
         inserted.set(id, left - 1);
       }
+    }
+    const timed = commits.filter((c) => typeof c.slaDueAt === 'string');
+    if (timed.length) {
+      await q.query(bulkTimers, [
+        tenantId,
+        timed.map((c) => c.ticket.id),
+        timed.map((c) => c.slaDueAt),
+        timed.map((c) => c.ticket.version),
+      ]);
     }
     const entries = commits.flatMap((c) => c.audit);
     await q.query(bulkAudit, [
@@ -241,13 +351,10 @@ export function createSqlStore(
         comments.map((m) => JSON.stringify(m)),
       );
     }
-    const text = update
-      ? comments.length
-        ? STATEMENTS.updateWithComments
-        : STATEMENTS.update
-      : comments.length
-        ? STATEMENTS.insertWithComments
-        : STATEMENTS.insert;
+    const timer: TimerWrite =
+      c.slaDueAt === undefined ? 'none' : c.slaDueAt === null ? 'clear' : 'set';
+    if (timer === 'set') params.push(c.slaDueAt);
+    const text = STATEMENTS.get(`${update}:${comments.length > 0}:${timer}`)!;
     const { rows } = await q.query<{ n: number }>(text, params);
     if (Number(rows[0]?.n) > 0) return undefined;
     if (!update) return { ok: false, reason: 'already_exists' };
@@ -298,6 +405,7 @@ export function createSqlStore(
   const store: SqlStore = {
     name: options.name,
     capabilities: Object.freeze({ ...options.capabilities }),
+    slaTimers,
 
     async ready() {
       await opened;

@@ -69,6 +69,8 @@ export interface ImportDeps<S extends string> {
   withSla(ticket: Ticket<S>, now: Date): Ticket<S>;
   /** Called after each committed ticket (events, SLA scheduling). */
   afterCreate(ticket: Ticket<S>, actor: AuditActor): void;
+  /** The ticket's SLA due instant for the store's durable timers (undefined: none kept). */
+  slaDueAt?(ticket: Ticket<S>): string | null | undefined;
 }
 
 /** The ticket id for an external id: the same file imports to the same ids, every time. */
@@ -238,7 +240,15 @@ export async function runImport<S extends string>(
           changes,
           meta: Object.freeze({ externalId: t.externalRefs.externalId }),
         });
-        return { tenantId, ticket: t, expectedVersion: null, audit: [entry], now: at };
+        const commit: Commit = {
+          tenantId,
+          ticket: t,
+          expectedVersion: null,
+          audit: [entry],
+          now: at,
+        };
+        const due = deps.slaDueAt?.(t);
+        return due ? { ...commit, slaDueAt: due } : commit;
       });
       const outcome = await store.commitBatch(commits);
       if (outcome.ok) {

@@ -177,8 +177,23 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
   sla?: {
     /** Checked in order; the first policy matching a ticket applies. */
     policies: readonly SlaPolicy[];
-    /** Where due instants are kept. @default memoryScheduler() */
+    /**
+     * Keep due instants in this in-process scheduler instead of the store's durable timers
+     * (`store.slaTimers`). Stores without durable timers use `memoryScheduler()` by default.
+     */
     scheduler?: SlaScheduler;
+    /**
+     * With the store's durable timers: how long a claimed timer stays leased to this instance.
+     * A claim not settled by then (the instance died) is taken over by another. @default 60_000
+     */
+    leaseMs?: number;
+    /**
+     * With a store shared by several processes (`capabilities.multiProcess`): how often to look
+     * for timers due that other instances set, or that a crashed one left. @default 1000
+     */
+    pollIntervalMs?: number;
+    /** This instance's name in timer leases. @default a random id */
+    instanceId?: string;
     /**
      * Process due thresholds on the injected clock's timers. Turn off to drive processing
      * yourself with `desk.sla.tick()` (simulations, tests). @default true
@@ -361,8 +376,13 @@ export interface DeskSla<S extends string = string> {
   idle(): Promise<void>;
   /** A ticket's clocks as seen at `now`. */
   view(ticket: Ticket<S>, now?: Date): SlaClockView[];
-  /** Number of tickets with a scheduled threshold. */
-  scheduled(): number;
+  /** Number of tickets with a scheduled threshold (in the store's timers when it keeps them). */
+  scheduled(): Promise<number>;
+  /**
+   * Stops automatic ticks (clears the armed timer) and waits for a running tick to finish.
+   * Call it before shutting down an app instance; the store's timers stay for the others.
+   */
+  stop(): Promise<void>;
   /** Open tickets with each clock's remaining time, ordered by what breaches first. */
   board(options?: SlaBoardOptions): Promise<SlaBoard<S>>;
 }
@@ -869,6 +889,9 @@ export function createTicketing<S extends string = DefaultStatus>(
         now: next.updatedAt,
       };
       if (planned.comments) (commit as { comments?: Comment[] }).comments = planned.comments;
+      if (durable && next.sla !== current.sla) {
+        (commit as { slaDueAt?: string | null }).slaDueAt = dueIso(next);
+      }
       if (fp) {
         (commit as { idempotency?: IdempotencyRecord }).idempotency = idemRecord(
           tenantId,
@@ -1131,8 +1154,15 @@ export function createTicketing<S extends string = DefaultStatus>(
   const slaPolicies = options.sla?.policies ?? [];
   const slaOn = slaPolicies.length > 0;
   const scheduler = options.sla?.scheduler ?? memoryScheduler();
+  // Durable timers: due instants written by the store inside each commit, claimed with a lease.
+  const timerStore = options.sla?.scheduler ? undefined : store.slaTimers;
+  const durable = slaOn && timerStore !== undefined;
+  const leaseMs = options.sla?.leaseMs ?? 60_000;
+  const pollMs = store.capabilities.multiProcess ? (options.sla?.pollIntervalMs ?? 1000) : null;
+  const instanceId = options.sla?.instanceId ?? randomId('desk');
   const autoTick = options.sla?.autoTick ?? true;
   const slaBatch = options.sla?.batchSize ?? 100;
+  let stopped = false;
   const slaFacts = {
     kindOf: (st: string) => (workflow.hasState(st) ? workflow.kindOf(st) : 'open'),
   };
@@ -1147,14 +1177,12 @@ export function createTicketing<S extends string = DefaultStatus>(
     console.error('ticketkit: SLA processing failed for a ticket; it is retried in a minute.', e);
   };
 
-  const arm = () => {
-    if (!autoTick) return;
-    const n = scheduler.next();
-    if (!n) return;
-    if (armed && armed.at <= n.getTime()) return;
+  /** Arms the clock timer for an automatic tick at `at` (ms), unless one is armed earlier. */
+  const armAt = (at: number) => {
+    if (!autoTick || stopped) return;
+    if (armed && armed.at <= at) return;
     if (armed) clock.clearTimeout(armed.id);
-    const delay = Math.max(0, n.getTime() - clock.now().getTime());
-    const at = n.getTime();
+    const delay = Math.max(0, at - clock.now().getTime());
     armed = {
       at,
       id: clock.setTimeout(() => {
@@ -1162,13 +1190,44 @@ export function createTicketing<S extends string = DefaultStatus>(
         inflight = inflight
           .then(() => slaApi.tick())
           .catch(reportSlaError)
-          .then(arm);
+          .then(rearm);
       }, delay),
     };
   };
+  const arm = () => {
+    const n = scheduler.next();
+    if (n) armAt(n.getTime());
+  };
+  /** After a tick: arm for the next due timer (and, with a shared store, the next poll). */
+  const rearm = async () => {
+    if (!durable) return arm();
+    if (!autoTick || stopped) return;
+    let at = Number.POSITIVE_INFINITY;
+    try {
+      const n = await timerStore.nextDueAt();
+      if (n) at = n.getTime();
+    } catch (e) {
+      reportSlaError(e);
+      at = clock.now().getTime() + SLA_RETRY_MS;
+    }
+    if (pollMs !== null) at = Math.min(at, clock.now().getTime() + pollMs);
+    if (at !== Number.POSITIVE_INFINITY) armAt(at);
+  };
+  if (durable && autoTick) inflight = inflight.then(rearm);
 
+  /** The ticket's next due instant, as stored with its commit. */
+  const dueIso = (t: Ticket<S>): string | null => {
+    const d = nextDueAt(t.sla, policyOf(t), t);
+    return d ? toIso(d) : null;
+  };
   const schedule = (t: Ticket<S>) => {
-    scheduler.set(t.tenantId, t.id, nextDueAt(t.sla, policyOf(t), t));
+    const due = nextDueAt(t.sla, policyOf(t), t);
+    if (durable) {
+      // The commit wrote it to the store's timers; only arm this instance's clock.
+      if (due) armAt(due.getTime());
+      return;
+    }
+    scheduler.set(t.tenantId, t.id, due);
     arm();
   };
 
@@ -1226,7 +1285,33 @@ export function createTicketing<S extends string = DefaultStatus>(
   const raise = (p: Priority): Priority => PRIORITIES[Math.max(0, PRIORITIES.indexOf(p) - 1)]!;
 
   /** Fires the due thresholds of one ticket: one commit, one audit entry, then the events. */
-  const processSla = async (tenantId: string, id: string, now: Date): Promise<void> => {
+  /** Re-schedules a ticket outside a commit (nothing fired, or nothing left to fire). */
+  const settle = async (
+    tenantId: string,
+    id: string,
+    t: Ticket<S> | null,
+    claimedVersion: number,
+  ): Promise<void> => {
+    if (!durable) {
+      if (t) schedule(t);
+      else scheduler.set(tenantId, id, null);
+      return;
+    }
+    const due = t?.sla ? nextDueAt(t.sla, policyOf(t), t) : null;
+    try {
+      await timerStore.reschedule(tenantId, id, due, t?.version ?? claimedVersion);
+    } catch (e) {
+      throw storeFailure('slaTimers.reschedule', e);
+    }
+    if (due) armAt(due.getTime());
+  };
+
+  const processSla = async (
+    tenantId: string,
+    id: string,
+    now: Date,
+    claimedVersion = 0,
+  ): Promise<void> => {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       let current: Ticket<S> | null;
       try {
@@ -1234,14 +1319,11 @@ export function createTicketing<S extends string = DefaultStatus>(
       } catch (e) {
         throw storeFailure('getTicket', e);
       }
-      if (!current?.sla) return;
-      const policy = policyOf(current);
-      if (!policy) return; // the policy was removed: its timers and escalations go with it
+      // No clocks, or the policy was removed: its timers and escalations go with it.
+      const policy = current?.sla ? policyOf(current) : undefined;
+      if (!current?.sla || !policy) return settle(tenantId, id, current, claimedVersion);
       const { state, firings } = dueFirings(current.sla, policy, current, now);
-      if (firings.length === 0) {
-        schedule(current);
-        return;
-      }
+      if (firings.length === 0) return settle(tenantId, id, current, claimedVersion);
       let priority = current.priority;
       let assignee = current.assignee;
       const notify: string[] = [];
@@ -1304,6 +1386,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           expectedVersion: current.version,
           audit: [audit],
           now: at,
+          ...(durable ? { slaDueAt: dueIso(next) } : {}),
         });
       } catch (e) {
         throw storeFailure('commit', e);
@@ -1359,6 +1442,29 @@ export function createTicketing<S extends string = DefaultStatus>(
     policies: slaPolicies,
     async tick(now = clock.now()) {
       let processed = 0;
+      if (durable) {
+        let claimed: Awaited<ReturnType<typeof timerStore.claimDue>>;
+        try {
+          claimed = await timerStore.claimDue(now, slaBatch, { owner: instanceId, ms: leaseMs });
+        } catch (e) {
+          throw storeFailure('slaTimers.claimDue', e);
+        }
+        let failure: unknown;
+        for (const d of claimed) {
+          try {
+            await processSla(d.tenantId, d.ticketId, now, d.version);
+            processed++;
+          } catch (e) {
+            // Retried a minute later (or by another instance once the lease expires).
+            const retry = new Date(now.getTime() + SLA_RETRY_MS);
+            await timerStore.reschedule(d.tenantId, d.ticketId, retry, d.version).catch(() => {});
+            failure ??= e;
+          }
+        }
+        if (failure !== undefined) throw failure;
+        if (claimed.length >= slaBatch) armAt(now.getTime()); // more are due: keep going
+        return processed;
+      }
       const due = scheduler.takeDue(now, slaBatch);
       let firstError: unknown;
       for (const d of due) {
@@ -1381,7 +1487,13 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
     idle: () => inflight.then(() => undefined),
     view: (t, now = clock.now()) => slaView(t, now),
-    scheduled: () => scheduler.size(),
+    scheduled: async () => (durable ? timerStore.count() : scheduler.size()),
+    async stop() {
+      stopped = true;
+      if (armed) clock.clearTimeout(armed.id);
+      armed = null;
+      await inflight.catch(() => {});
+    },
     async board(opts = {}) {
       const now = opts.now ?? clock.now();
       const atRiskAt = opts.atRiskAt ?? 0.75;
@@ -1968,6 +2080,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           expectedVersion: null,
           audit: [audit],
           ...(idem ? { idempotency: idem } : {}),
+          ...(durable && ticket.sla ? { slaDueAt: dueIso(ticket) } : {}),
           now: at,
         }),
       );
@@ -2284,6 +2397,7 @@ export function createTicketing<S extends string = DefaultStatus>(
             });
             return state ? Object.freeze({ ...t, sla: deepFreeze(state) }) : t;
           },
+          ...(durable ? { slaDueAt: (t: Ticket<S>) => (t.sla ? dueIso(t) : undefined) } : {}),
           afterCreate: (t, actor) => {
             if (emitter.listenerCount('ticket.created') > 0) {
               emitEvent({

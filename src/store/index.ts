@@ -11,15 +11,19 @@ export {
 } from './memory';
 export {
   type BatchOutcome,
+  type ClaimedTimer,
   type Comment,
   type Commit,
   type CommitOutcome,
   type IdempotencyRecord,
   PRIORITY_RANK,
+  type SlaTimers,
   type SortField,
   type StoreCapabilities,
   type StoreCursor,
   type StoreFilter,
   type StoreListQuery,
   type TicketStore,
+  type TimerLease,
 } from './port';
+export { type MemorySlaTimers, memorySlaTimers } from './timers';

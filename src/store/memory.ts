@@ -9,6 +9,7 @@ import {
   type StoreListQuery,
   type TicketStore,
 } from './port';
+import { type MemorySlaTimers, memorySlaTimers } from './timers';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -68,6 +69,7 @@ const keyOf = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const sweepInterval = options.sweepIntervalMs ?? 60_000;
   const tenants = new Map<string, Tenant>();
+  const timers: MemorySlaTimers = memorySlaTimers();
   const tenant = (id: string): Tenant => {
     let t = tenants.get(id);
     if (!t) {
@@ -143,11 +145,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       else t.comments.set(c.ticket.id, [...c.comments]);
     }
     if (c.idempotency) t.idempotency.set(c.idempotency.key, c.idempotency);
+    if (c.slaDueAt !== undefined) {
+      timers.write(c.tenantId, c.ticket.id, c.slaDueAt, c.ticket.version);
+    }
   };
 
   return {
     name: 'memory',
     capabilities: { multiProcess: false, durable: false },
+    slaTimers: timers,
 
     async getTicket(tenantId, id) {
       return tenants.get(tenantId)?.tickets.get(id) ?? null;

@@ -65,6 +65,58 @@ export interface Commit {
   readonly idempotency?: IdempotencyRecord;
   /** The desk's current time (ISO 8601 UTC), to judge idempotency expiry without a server clock. */
   readonly now: string;
+  /**
+   * The ticket's next SLA due instant after this change (ISO 8601 UTC), `null` when none is
+   * left; omitted when the change does not move it. A store with {@link TicketStore.slaTimers}
+   * writes it in the same transaction as the ticket (stamped with `ticket.version`, clearing
+   * any lease), so a timer never outlives or misses the change that set it.
+   */
+  readonly slaDueAt?: string | null;
+}
+
+/** A due SLA timer claimed by {@link SlaTimers.claimDue}. */
+export interface ClaimedTimer {
+  readonly tenantId: string;
+  readonly ticketId: string;
+  /** The due instant. */
+  readonly at: Date;
+  /** The ticket version the due instant was computed from. */
+  readonly version: number;
+}
+
+/** Who claims timers and for how long. */
+export interface TimerLease {
+  /** An id of the claiming app instance (for inspection; leases are judged by time). */
+  readonly owner: string;
+  /** Lease length in ms: a claim not settled by then is void and the timer claimable again. */
+  readonly ms: number;
+}
+
+/**
+ * Durable SLA timers kept by a store: one row per ticket with its next due instant, written by
+ * {@link TicketStore.commit} from {@link Commit.slaDueAt}. Several app instances poll the same
+ * store; a claim leases the row (`FOR UPDATE SKIP LOCKED` in SQL) so each due timer is worked
+ * by one instance at a time, and a claim by an instance that died is taken over once its lease
+ * expires. Firing stays exactly-once because the desk commits each threshold's "fired" mark
+ * with a version check (a second worker's commit conflicts and re-reads).
+ *
+ * Every time comes from the caller (the desk's clock), never from a server clock.
+ */
+export interface SlaTimers {
+  /**
+   * Leases up to `limit` timers that are due (`at <= now`) and not under a live lease, earliest
+   * first, until `now + lease.ms`.
+   */
+  claimDue(now: Date, limit: number, lease: TimerLease): Promise<ClaimedTimer[]>;
+  /**
+   * Sets a ticket's due instant outside a commit (`null` removes it) and clears its lease.
+   * Ignored when the stored timer was written from a newer ticket version than `version`.
+   */
+  reschedule(tenantId: string, ticketId: string, at: Date | null, version: number): Promise<void>;
+  /** The earliest instant a timer becomes claimable (due, or its lease expires), or null. */
+  nextDueAt(): Promise<Date | null>;
+  /** Number of timers held. */
+  count(): Promise<number>;
 }
 
 /** The result of a commit. Conflicts are values, not exceptions: the desk turns them into typed errors. */
@@ -157,6 +209,11 @@ export interface TicketStore {
   commitBatch(commits: readonly Commit[]): Promise<BatchOutcome>;
   /** Number of open tickets per assignee (for dispatch load), over the given states. */
   countByAssignee(tenantId: string, statuses: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Durable SLA timers (optional). When present, the desk keeps its SLA due instants here,
+   * written inside each commit; without it the desk keeps them in process memory.
+   */
+  readonly slaTimers?: SlaTimers;
   /** Releases resources (connections, file handles). */
   close(): Promise<void>;
 }

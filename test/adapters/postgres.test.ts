@@ -334,7 +334,7 @@ describe.skipIf(!url)('postgres adapter', () => {
       await pool.query(`GRANT USAGE ON SCHEMA ${rlsSchema} TO ${role};
         GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${rlsSchema} TO ${role};
         REVOKE UPDATE ON ${rt('audit')} FROM ${role};
-        GRANT DELETE ON ${rt('idempotency')} TO ${role};
+        GRANT DELETE ON ${rt('idempotency')}, ${rt('sla_timers')}, ${rt('notify_outbox')} TO ${role};
         GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${rlsSchema} TO ${role};`);
       // Every connection of the app pool acts as the app role from its start-up packet on.
       appPool = newPool({ options: `-c role=${role}` });

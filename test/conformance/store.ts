@@ -9,8 +9,10 @@ import {
   type AuditEntry,
   type Comment,
   type Commit,
+  calendar24x7,
   createManualClock,
   createTicketing,
+  defineSlaPolicy,
   type IdempotencyRecord,
   type Ticket,
   type TicketStore,
@@ -1175,6 +1177,189 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
           actualVersion: 2,
         });
         expect((await inspect.ticket('default', t.id))?.title).toBe('v2');
+      });
+    });
+
+    describe('durable SLA timers', () => {
+      const L = { owner: 'w1', ms: 60_000 };
+      const at = (iso: string) => new Date(iso);
+      const timers = () => {
+        if (!store.slaTimers) throw new Error(`${opts.name} has no slaTimers`);
+        return store.slaTimers;
+      };
+
+      it('a commit writes the due instant, stamped with the version; claimed only once due', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { slaDueAt: '2026-03-02T02:00:00.000Z' }));
+        expect(await timers().count()).toBe(1);
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T02:00:00.000Z'));
+        expect(await timers().claimDue(at('2026-03-02T01:59:59.999Z'), 10, L)).toEqual([]);
+        expect(await timers().claimDue(at('2026-03-02T02:00:00.000Z'), 10, L)).toEqual([
+          { tenantId: 't1', ticketId: t.id, at: at('2026-03-02T02:00:00.000Z'), version: 1 },
+        ]);
+      });
+
+      it('a claim leases the timer: not claimable again until the lease expires', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { slaDueAt: '2026-03-02T02:00:00.000Z' }));
+        const now = at('2026-03-02T03:00:00.000Z');
+        expect(await timers().claimDue(now, 10, L)).toHaveLength(1);
+        expect(await timers().claimDue(now, 10, { owner: 'w2', ms: 60_000 })).toEqual([]);
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T03:01:00.000Z'));
+        expect(
+          await timers().claimDue(at('2026-03-02T03:00:59.999Z'), 10, { owner: 'w2', ms: 1 }),
+        ).toEqual([]);
+        const again = await timers().claimDue(at('2026-03-02T03:01:00.000Z'), 10, {
+          owner: 'w2',
+          ms: 60_000,
+        });
+        expect(again.map((x) => x.ticketId)).toEqual([t.id]);
+      });
+
+      it('a later commit moves the timer and clears the lease; null removes it', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { slaDueAt: '2026-03-02T02:00:00.000Z' }));
+        await timers().claimDue(at('2026-03-02T02:00:00.000Z'), 10, L);
+        const t2 = bump(t);
+        await store.commit(update(t, t2, { slaDueAt: '2026-03-02T05:00:00.000Z' }));
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T05:00:00.000Z'));
+        const c = await timers().claimDue(at('2026-03-02T05:00:00.000Z'), 10, L);
+        expect(c).toEqual([
+          { tenantId: 't1', ticketId: t.id, at: at('2026-03-02T05:00:00.000Z'), version: 2 },
+        ]);
+        const t3 = bump(t2);
+        await store.commit(update(t2, t3, { slaDueAt: null }));
+        expect(await timers().count()).toBe(0);
+        expect(await timers().nextDueAt()).toBeNull();
+        // A commit without slaDueAt leaves the timer alone.
+        const t4 = bump(t3);
+        await store.commit(update(t3, t4));
+        expect(await timers().count()).toBe(0);
+      });
+
+      it('a failed commit leaves the timer untouched (rollback)', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { slaDueAt: '2026-03-02T02:00:00.000Z' }));
+        const stale = bump(t);
+        await store.commit(update(t, stale));
+        const lost = await store.commit(
+          update(t, bump(t, { title: 'x' }), { slaDueAt: '2026-03-09T00:00:00.000Z' }),
+        );
+        expect(lost).toMatchObject({ ok: false, reason: 'version_conflict' });
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T02:00:00.000Z'));
+        const dup = await store.commit(insert(t, { slaDueAt: '2026-03-09T00:00:00.000Z' }));
+        expect(dup).toMatchObject({ ok: false, reason: 'already_exists' });
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T02:00:00.000Z'));
+      });
+
+      it('reschedule is ignored for an older version, applies for the same or newer, clears the lease', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { slaDueAt: '2026-03-02T02:00:00.000Z' }));
+        const t2 = bump(t);
+        await store.commit(update(t, t2, { slaDueAt: '2026-03-02T04:00:00.000Z' }));
+        await timers().reschedule('t1', t.id, at('2026-03-02T01:30:00.000Z'), 1);
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T04:00:00.000Z'));
+        await timers().reschedule('t1', t.id, null, 1);
+        expect(await timers().count()).toBe(1);
+        await timers().claimDue(at('2026-03-02T04:00:00.000Z'), 10, L);
+        await timers().reschedule('t1', t.id, at('2026-03-02T04:01:00.000Z'), 2);
+        const c = await timers().claimDue(at('2026-03-02T04:01:00.000Z'), 10, L);
+        expect(c.map((x) => [x.ticketId, x.version])).toEqual([[t.id, 2]]);
+        await timers().reschedule('t1', t.id, null, 3);
+        expect(await timers().count()).toBe(0);
+      });
+
+      it('claims earliest first, respects the limit, keeps tenants apart', async () => {
+        const made: Ticket[] = [];
+        for (let i = 0; i < 6; i++) {
+          const t = makeTicket({ tenantId: i % 2 ? 't1' : 't2' });
+          made.push(t);
+          const due = new Date(Date.parse('2026-03-02T02:00:00.000Z') + (6 - i) * 60_000);
+          await store.commit(insert(t, { slaDueAt: due.toISOString() }));
+        }
+        // The same ticket id in another tenant is a separate timer.
+        const twin = { ...made[0]!, tenantId: 't9' };
+        await store.commit(insert(twin, { slaDueAt: '2026-03-02T09:00:00.000Z' }));
+        const now = at('2026-03-02T03:00:00.000Z');
+        const first = await timers().claimDue(now, 4, L);
+        expect(first.map((x) => x.ticketId)).toEqual(
+          made
+            .slice(2)
+            .reverse()
+            .map((t) => t.id),
+        );
+        expect(first.map((x) => x.tenantId)).toEqual(['t1', 't2', 't1', 't2']);
+        const rest = await timers().claimDue(now, 10, L);
+        expect(rest.map((x) => x.ticketId)).toEqual([made[1]!.id, made[0]!.id]);
+        expect(rest[1]!.tenantId).toBe('t2');
+        expect(await timers().count()).toBe(7);
+      });
+
+      it('concurrent claims never hand the same timer to two workers', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 40; i++) {
+          const t = makeTicket();
+          ids.push(t.id);
+          await store.commit(insert(t, { slaDueAt: '2026-03-02T02:00:00.000Z' }));
+        }
+        const now = at('2026-03-02T02:30:00.000Z');
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, w) =>
+            timers().claimDue(now, 9, { owner: `w${w}`, ms: 60_000 }),
+          ),
+        );
+        const got = claims.flat().map((x) => x.ticketId);
+        expect(new Set(got).size).toBe(got.length);
+        expect(got.sort()).toEqual([...ids].sort());
+      });
+
+      it('a batch writes its timers with its tickets, and a failed batch writes none', async () => {
+        const a = makeTicket();
+        const b = makeTicket();
+        expect(
+          await store.commitBatch([
+            insert(a, { slaDueAt: '2026-03-02T02:00:00.000Z' }),
+            insert(b, { slaDueAt: '2026-03-02T02:05:00.000Z' }),
+          ]),
+        ).toEqual({ ok: true });
+        expect(await timers().count()).toBe(2);
+        const c = makeTicket();
+        const failed = await store.commitBatch([
+          insert(c, { slaDueAt: '2026-03-01T00:00:00.000Z' }),
+          insert(a, { slaDueAt: '2026-03-01T00:00:00.000Z' }),
+        ]);
+        expect(failed).toMatchObject({ ok: false, index: 1 });
+        expect(await timers().count()).toBe(2);
+        expect(await timers().nextDueAt()).toEqual(at('2026-03-02T02:00:00.000Z'));
+      });
+
+      it('the desk fires a breach from the store timers, and again never (two desks, one store)', async () => {
+        const clock = createManualClock('2026-03-02T01:00:00Z');
+        const policies = [
+          defineSlaPolicy({
+            id: 'p',
+            calendar: calendar24x7(),
+            targets: { firstResponse: { normal: '1h' } },
+          }),
+        ];
+        const a = createTicketing({ store, clock, sla: { policies, autoTick: false } });
+        const b = createTicketing({ store, clock, sla: { policies, autoTick: false } });
+        const fired: string[] = [];
+        a.on('sla.breached', (e) => fired.push(`a:${e.ticketId}`));
+        b.on('sla.breached', (e) => fired.push(`b:${e.ticketId}`));
+        const actor = { id: 'a1', roles: ['agent'] };
+        const t = await a.create({ title: 'slow' }, { actor });
+        expect(await a.sla.scheduled()).toBe(1);
+        clock.advance(61 * 60_000);
+        const [na, nb] = await Promise.all([a.sla.tick(), b.sla.tick()]);
+        expect(na + nb).toBe(1);
+        expect(fired).toHaveLength(1);
+        expect(fired[0]!.endsWith(t.id)).toBe(true);
+        clock.advance(10 * 3_600_000);
+        await Promise.all([a.sla.tick(), b.sla.tick()]);
+        expect(fired).toHaveLength(1);
+        const breaches = (await store.listAudit('default', t.id)).filter((e) => e.action === 'sla');
+        expect(breaches).toHaveLength(1);
       });
     });
 

@@ -159,7 +159,7 @@ describe('clocks follow the ticket', () => {
     const { desk } = setup([vip], '2026-03-02T09:00:00+08:00');
     let t = await desk.create({ title: 'x', custom: { tier: 'gold' } }, { actor: customer });
     expect(t.sla?.policyId).toBe('vip');
-    expect(desk.sla.scheduled()).toBe(1);
+    expect(await desk.sla.scheduled()).toBe(1);
     t = await desk.update(t.id, { custom: { tier: 'silver' } }, { actor: agent });
     expect(t.sla).toBeNull();
     expect(await desk.sla.tick(new Date('2026-03-09T00:00:00Z'))).toBe(0);
@@ -357,7 +357,7 @@ describe('review fixes', () => {
     clock.advance({ hours: 2 });
     await expect(desk.sla.tick()).rejects.toThrow('directory down');
     // The failed ticket stays scheduled; the other one was processed in the same tick.
-    expect(desk.sla.scheduled()).toBe(1);
+    expect(await desk.sla.scheduled()).toBe(1);
     expect(seen).toEqual([b.id]);
     clock.advance({ minutes: 2 });
     await desk.sla.tick();
