@@ -1160,6 +1160,7 @@ export function createTicketing<S extends string = DefaultStatus>(
   const leaseMs = options.sla?.leaseMs ?? 60_000;
   const pollMs = store.capabilities.multiProcess ? (options.sla?.pollIntervalMs ?? 1000) : null;
   const instanceId = options.sla?.instanceId ?? randomId('desk');
+  const tickLanes = store.capabilities.multiProcess ? 4 : 1;
   const autoTick = options.sla?.autoTick ?? true;
   const slaBatch = options.sla?.batchSize ?? 100;
   let stopped = false;
@@ -1450,17 +1451,24 @@ export function createTicketing<S extends string = DefaultStatus>(
           throw storeFailure('slaTimers.claimDue', e);
         }
         let failure: unknown;
-        for (const d of claimed) {
-          try {
-            await processSla(d.tenantId, d.ticketId, now, d.version);
-            processed++;
-          } catch (e) {
-            // Retried a minute later (or by another instance once the lease expires).
-            const retry = new Date(now.getTime() + SLA_RETRY_MS);
-            await timerStore.reschedule(d.tenantId, d.ticketId, retry, d.version).catch(() => {});
-            failure ??= e;
+        // Claimed timers are distinct tickets: a shared database works several at once (its
+        // round trips overlap); in-process stores go one by one, keeping event order fixed.
+        let next = 0;
+        const lane = async () => {
+          while (next < claimed.length) {
+            const d = claimed[next++]!;
+            try {
+              await processSla(d.tenantId, d.ticketId, now, d.version);
+              processed++;
+            } catch (e) {
+              // Retried a minute later (or by another instance once the lease expires).
+              const retry = new Date(now.getTime() + SLA_RETRY_MS);
+              await timerStore.reschedule(d.tenantId, d.ticketId, retry, d.version).catch(() => {});
+              failure ??= e;
+            }
           }
-        }
+        };
+        await Promise.all(Array.from({ length: tickLanes }, lane));
         if (failure !== undefined) throw failure;
         if (claimed.length >= slaBatch) armAt(now.getTime()); // more are due: keep going
         return processed;
