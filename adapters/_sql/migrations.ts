@@ -141,6 +141,9 @@ CREATE TABLE IF NOT EXISTS {t:import_batches} (
  */
 const v2 = `
 ALTER TABLE {t:sla_timers} ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0;
+ALTER TABLE {t:outbox} ADD COLUMN IF NOT EXISTS last_error text;
+CREATE INDEX IF NOT EXISTS {n:outbox_ticket_idx} ON {t:outbox} (tenant_id, ticket_id, id)
+  WHERE delivered_at IS NULL;
 CREATE INDEX IF NOT EXISTS {n:sla_timers_lease_idx} ON {t:sla_timers} (lease_until)
   WHERE lease_until IS NOT NULL;
 

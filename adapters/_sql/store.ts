@@ -12,6 +12,7 @@ import {
   type Comment,
   type Commit,
   type CommitOutcome,
+  type EventOutbox,
   type IdempotencyRecord,
   PRIORITY_RANK,
   type SlaTimers,
@@ -49,6 +50,8 @@ export interface SqlStoreOptions {
 export interface SqlStore extends TicketStore {
   /** Durable SLA timers in the `sla_timers` table, claimed with `FOR UPDATE SKIP LOCKED`. */
   readonly slaTimers: SlaTimers;
+  /** The transactional event outbox in the `outbox` table, claimed with `FOR UPDATE SKIP LOCKED`. */
+  readonly eventOutbox: EventOutbox;
   /**
    * Resolves once the connection is open and migrations are applied; rejects with the open
    * error. Every method awaits it too, so calling it is optional: do so to fail fast at start-up.
@@ -98,6 +101,7 @@ export function createSqlStore(
   const C = qualified(names, 'comments');
   const I = qualified(names, 'idempotency');
   const S = qualified(names, 'sla_timers');
+  const E = qualified(names, 'outbox');
 
   const opened = (async () => {
     const db = await executor;
@@ -159,24 +163,39 @@ export function createSqlStore(
       version = EXCLUDED.version, lease_owner = NULL, lease_until = NULL)`;
   const timerClearCte = `s AS (DELETE FROM ${S}
     WHERE tenant_id = $1 AND ticket_id = $2 AND metric = '' AND EXISTS (SELECT 1 FROM w))`;
+  // The change's events, in order, into the transactional event outbox.
+  const eventsCte = (n: number) => `e AS (INSERT INTO ${E}
+      (tenant_id, ticket_id, topic, payload, idempotency_key, created_at, available_at)
+    SELECT $1, $2, x.topic, x.payload::json, x.key, x.at, x.at
+    FROM w, unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::timestamptz[])
+      WITH ORDINALITY AS x(key, topic, payload, at, ord)
+    ORDER BY x.ord
+    ON CONFLICT (idempotency_key) DO NOTHING)`;
   type TimerWrite = 'none' | 'set' | 'clear';
-  const statement = (update: boolean, comments: boolean, timer: TimerWrite) => {
-    const afterBase = update ? 18 : 17;
-    const timerParam = comments ? afterBase + 3 : afterBase;
+  const statements = new Map<string, string>();
+  /** The one statement of a commit: ticket, audit, and what else the commit carries. */
+  const statementFor = (
+    update: boolean,
+    comments: boolean,
+    timer: TimerWrite,
+    events: boolean,
+  ): string => {
+    const key = `${update}:${comments}:${timer}:${events}`;
+    let text = statements.get(key);
+    if (text) return text;
+    let n = update ? 18 : 17;
     const ctes = [`w AS (${update ? updateTicket : insertTicket})`, auditCte];
-    if (comments) ctes.push(commentCte(afterBase));
-    if (timer === 'set') ctes.push(timerSetCte(timerParam));
-    if (timer === 'clear') ctes.push(timerClearCte);
-    return `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM w`;
-  };
-  const STATEMENTS = new Map<string, string>();
-  for (const update of [false, true]) {
-    for (const comments of [false, true]) {
-      for (const timer of ['none', 'set', 'clear'] as const) {
-        STATEMENTS.set(`${update}:${comments}:${timer}`, statement(update, comments, timer));
-      }
+    if (comments) {
+      ctes.push(commentCte(n));
+      n += 3;
     }
-  }
+    if (timer === 'set') ctes.push(timerSetCte(n++));
+    if (timer === 'clear') ctes.push(timerClearCte);
+    if (events) ctes.push(eventsCte(n));
+    text = `WITH ${ctes.join(', ')} SELECT count(*)::int AS n FROM w`;
+    statements.set(key, text);
+    return text;
+  };
   const versionOf = `SELECT version FROM ${T} WHERE tenant_id = $1 AND id = $2`;
   const reserveKey = `INSERT INTO ${I} AS i (tenant_id, key, fingerprint, created_at, expires_at, record)
     VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::json)
@@ -206,6 +225,90 @@ export function createSqlStore(
     FROM unnest($2::text[], $3::timestamptz[], $4::int[]) AS x(ticket_id, due_at, version)
     ON CONFLICT (tenant_id, ticket_id, metric) DO UPDATE SET due_at = EXCLUDED.due_at,
       version = EXCLUDED.version, lease_owner = NULL, lease_until = NULL`;
+
+  const bulkEvents = `INSERT INTO ${E}
+      (tenant_id, ticket_id, idempotency_key, topic, payload, created_at, available_at)
+    SELECT $1, x.ticket_id, x.key, x.topic, x.payload::json, x.at, x.at
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+      WITH ORDINALITY AS x(ticket_id, key, topic, payload, at, ord)
+    ORDER BY x.ord
+    ON CONFLICT (idempotency_key) DO NOTHING`;
+
+  // --- the transactional event outbox ---------------------------------------------------------
+  const claimEvents = `UPDATE ${E} AS o SET lease_owner = $3, lease_until = $4::timestamptz
+    FROM (SELECT h.id FROM ${E} AS h
+          WHERE h.delivered_at IS NULL AND h.available_at <= $1::timestamptz
+            AND (h.lease_until IS NULL OR h.lease_until <= $1::timestamptz)
+            AND NOT EXISTS (SELECT 1 FROM ${E} AS p
+              WHERE p.tenant_id = h.tenant_id AND p.ticket_id = h.ticket_id
+                AND p.delivered_at IS NULL AND p.id < h.id)
+          ORDER BY h.id LIMIT $2 FOR UPDATE SKIP LOCKED) AS d
+    WHERE o.id = d.id
+    RETURNING o.id AS pos, o.idempotency_key AS key, o.tenant_id, o.ticket_id, o.topic,
+      o.payload::text AS payload, o.attempts,
+      to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at`;
+  const eventOutbox: EventOutbox = {
+    async claim(now, limit, lease) {
+      const n = Math.max(0, Math.min(Math.trunc(limit) || 0, 10_000));
+      if (n === 0) return [];
+      const { rows } = await worker((q) =>
+        q.query<{
+          pos: string;
+          key: string;
+          tenant_id: string;
+          ticket_id: string;
+          topic: string;
+          payload: string;
+          attempts: number;
+          at: string;
+        }>(claimEvents, [
+          now.toISOString(),
+          n,
+          lease.owner,
+          new Date(now.getTime() + lease.ms).toISOString(),
+        ]),
+      );
+      return rows
+        .sort((a, b) => Number(a.pos) - Number(b.pos))
+        .map((r) =>
+          Object.freeze({
+            id: r.key,
+            tenantId: r.tenant_id,
+            ticketId: r.ticket_id,
+            type: r.topic,
+            at: r.at,
+            payload: parse<unknown>(r.payload),
+            attempts: Number(r.attempts),
+          }),
+        );
+    },
+    async complete(ids, now) {
+      if (ids.length === 0) return;
+      await worker((q) =>
+        q.query(
+          `UPDATE ${E} SET delivered_at = $2::timestamptz, lease_owner = NULL, lease_until = NULL
+           WHERE idempotency_key = ANY($1::text[]) AND delivered_at IS NULL`,
+          [[...ids], now.toISOString()],
+        ),
+      );
+    },
+    async retry(id, retryAt, error) {
+      await worker((q) =>
+        q.query(
+          `UPDATE ${E} SET attempts = attempts + 1, available_at = $2::timestamptz,
+             lease_owner = NULL, lease_until = NULL, last_error = $3
+           WHERE idempotency_key = $1 AND delivered_at IS NULL`,
+          [id, retryAt.toISOString(), error.slice(0, 2000)],
+        ),
+      );
+    },
+    async pending() {
+      const { rows } = await worker((q) =>
+        q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${E} WHERE delivered_at IS NULL`),
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+  };
 
   // --- durable SLA timers ------------------------------------------------------------------
   const claimTimers = `UPDATE ${S} AS t SET lease_owner = $3, lease_until = $4::timestamptz
@@ -308,6 +411,17 @@ export function createSqlStore(
         timed.map((c) => c.ticket.version),
       ]);
     }
+    const evs = commits.flatMap((c) => (c.events ?? []).map((e) => ({ t: c.ticket.id, e })));
+    if (evs.length) {
+      await q.query(bulkEvents, [
+        tenantId,
+        evs.map((x) => x.t),
+        evs.map((x) => x.e.id),
+        evs.map((x) => x.e.type),
+        evs.map((x) => JSON.stringify(x.e.payload)),
+        evs.map((x) => x.e.at),
+      ]);
+    }
     const entries = commits.flatMap((c) => c.audit);
     await q.query(bulkAudit, [
       tenantId,
@@ -354,7 +468,16 @@ export function createSqlStore(
     const timer: TimerWrite =
       c.slaDueAt === undefined ? 'none' : c.slaDueAt === null ? 'clear' : 'set';
     if (timer === 'set') params.push(c.slaDueAt);
-    const text = STATEMENTS.get(`${update}:${comments.length > 0}:${timer}`)!;
+    const events = c.events ?? [];
+    if (events.length) {
+      params.push(
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.payload)),
+        events.map((e) => e.at),
+      );
+    }
+    const text = statementFor(update, comments.length > 0, timer, events.length > 0);
     const { rows } = await q.query<{ n: number }>(text, params);
     if (Number(rows[0]?.n) > 0) return undefined;
     if (!update) return { ok: false, reason: 'already_exists' };
@@ -406,6 +529,7 @@ export function createSqlStore(
     name: options.name,
     capabilities: Object.freeze({ ...options.capabilities }),
     slaTimers,
+    eventOutbox,
 
     async ready() {
       await opened;

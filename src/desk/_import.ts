@@ -13,7 +13,7 @@ import {
 } from '../import/index';
 import type { Actor, Policy } from '../permissions/index';
 import type { Workflow } from '../state-machine/index';
-import type { Commit, TicketStore } from '../store/port';
+import type { Commit, OutboxEventInput, TicketStore } from '../store/port';
 import type { Priority, Ticket } from '../ticket/index';
 
 /** Options of `desk.import`. Validation options are those of `iterateImport`. */
@@ -71,6 +71,8 @@ export interface ImportDeps<S extends string> {
   afterCreate(ticket: Ticket<S>, actor: AuditActor): void;
   /** The ticket's SLA due instant for the store's durable timers (undefined: none kept). */
   slaDueAt?(ticket: Ticket<S>): string | null | undefined;
+  /** The ticket's events for the store's event outbox (when the desk writes one). */
+  events?(ticket: Ticket<S>, actor: AuditActor): OutboxEventInput[];
 }
 
 /** The ticket id for an external id: the same file imports to the same ids, every time. */
@@ -248,7 +250,12 @@ export async function runImport<S extends string>(
           now: at,
         };
         const due = deps.slaDueAt?.(t);
-        return due ? { ...commit, slaDueAt: due } : commit;
+        const events = deps.events?.(t, actor);
+        return {
+          ...commit,
+          ...(due ? { slaDueAt: due } : {}),
+          ...(events?.length ? { events } : {}),
+        };
       });
       const outcome = await store.commitBatch(commits);
       if (outcome.ok) {

@@ -38,6 +38,7 @@ import {
 import type { TicketkitEvent, TicketkitEvents } from '../events/index';
 import type { ImportInput } from '../import/index';
 import { normalizeIntake, normalizeMessageId, parseIntakeMessage } from '../intake/index';
+import { deriveEventId } from '../notify/routing';
 import {
   type Action,
   type Actor,
@@ -61,6 +62,8 @@ import type {
   Commit,
   CommitOutcome,
   IdempotencyRecord,
+  OutboxEvent,
+  OutboxEventInput,
   SortField,
   StoreCursor,
   StoreFilter,
@@ -204,6 +207,13 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
     /** Picks the new assignee for `{ reassign: 'dispatch' }` escalations. */
     reassign?: (ticket: Ticket, rule: EscalationRule) => string | null | Promise<string | null>;
   };
+  /**
+   * Write every change's events to the store's event outbox (`store.eventOutbox`) in the same
+   * transaction as the change, for relays that must neither miss nor invent one: durable
+   * notifications, a webhook to your CRM. Read them with `desk.outbox.relay(handler)`.
+   * @default false
+   */
+  outbox?: boolean;
   /** Called when an event listener throws; the command itself has already succeeded. */
   onListenerError?: (error: unknown, event: TicketkitEvent<S>) => void;
 }
@@ -387,6 +397,69 @@ export interface DeskSla<S extends string = string> {
   board(options?: SlaBoardOptions): Promise<SlaBoard<S>>;
 }
 
+/** Options of {@link DeskOutbox.relay}. */
+export interface RelayOptions {
+  /** The relay's instant (claims, leases, retries). @default clock.now() */
+  now?: Date;
+  /** Max events handled in this pass. @default 100 */
+  limit?: number;
+  /**
+   * How long claimed events stay leased to this relay. A relay that dies mid-pass leaves its
+   * claims to another once the lease expires. @default 30_000
+   */
+  leaseMs?: number;
+  /** This relay's name in leases. @default the desk's SLA instance id */
+  owner?: string;
+  /**
+   * Delay before an event whose handler threw is tried again, by failed attempt (1, 2, ...).
+   * @default 1 s doubling up to 1 h
+   */
+  retryDelay?: (attempt: number) => number;
+}
+
+/** What the relay passes to a handler beside the event. */
+export interface RelayMeta {
+  /** The event's stable id: use it to drop duplicates of an at-least-once delivery. */
+  readonly id: string;
+  /** Failed attempts before this one. */
+  readonly attempts: number;
+  /** The relay's instant. */
+  readonly now: Date;
+}
+
+/** The result of one relay pass. */
+export interface RelayResult {
+  /** Events handled and marked delivered. */
+  readonly delivered: number;
+  /** Events whose handler threw (retried later; the ticket's later events wait for them). */
+  readonly failed: number;
+}
+
+/**
+ * The desk's transactional event outbox (`createTicketing({ outbox: true })`). Every change's
+ * events are stored in the same transaction as the change; a relay hands them to a handler at
+ * least once, one ticket's events in commit order, across app instances and crashes.
+ */
+export interface DeskOutbox<S extends string = string> {
+  /**
+   * One relay pass: claims due events, calls `handler` for each (one ticket's events in
+   * order), marks the handled ones delivered, and schedules a retry for those whose handler
+   * threw. Call it on an interval, or from a worker.
+   *
+   * @example
+   * ```ts
+   * const handler = routeToOutbox({ routing, directory, outbox: store.outbox });
+   * await desk.outbox.relay(handler); // events -> notification messages, exactly once each
+   * ```
+   */
+  relay(
+    handler: (event: TicketkitEvent<S>, meta: RelayMeta) => unknown,
+    options?: RelayOptions,
+  ): Promise<RelayResult>;
+  /** Number of events not delivered yet. */
+  pending(): Promise<number>;
+}
+
 /** The ticket desk: every command an app needs. Create one with {@link createTicketing}. */
 export interface Desk<S extends string = DefaultStatus> {
   readonly workflow: Workflow<S>;
@@ -395,6 +468,8 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly store: TicketStore;
   /** SLA clocks, timers and the countdown board. */
   readonly sla: DeskSla<S>;
+  /** The transactional event outbox (with `outbox: true`): relay events at least once. */
+  readonly outbox: DeskOutbox<S>;
   /** Approval flows on tickets (needs `createTicketing({ approvals })`). */
   readonly approvals: DeskApprovals;
   /** Creates a ticket in the workflow's initial state, version 1. */
@@ -892,6 +967,17 @@ export function createTicketing<S extends string = DefaultStatus>(
       if (durable && next.sla !== current.sla) {
         (commit as { slaDueAt?: string | null }).slaDueAt = dueIso(next);
       }
+      if (outboxOn) {
+        const event = planned.event;
+        event.tenantId = tenantId;
+        event.ticketId = next.id;
+        event.actor = audit.actor;
+        event.at = next.updatedAt;
+        event.ticket = next;
+        const list = [event as { type: keyof TicketkitEvents<S> } & Record<string, unknown>];
+        if (slaOn) list.push(...slaCommandEvents(current, next, audit.actor, true));
+        (commit as { events?: OutboxEventInput[] }).events = list.map(toOutbox);
+      }
       if (fp) {
         (commit as { idempotency?: IdempotencyRecord }).idempotency = idemRecord(
           tenantId,
@@ -1151,6 +1237,19 @@ export function createTicketing<S extends string = DefaultStatus>(
 
   // ---- SLA -----------------------------------------------------------------------------
 
+  const outboxOn = options.outbox === true;
+  if (outboxOn && !store.eventOutbox) {
+    throw new ValidationError(
+      [
+        {
+          code: 'unsupported',
+          path: ['outbox'],
+          message: `the ${store.name} store has no event outbox; use a store with one (memory, pglite, postgres) or leave outbox off`,
+        },
+      ],
+      { context: 'Invalid desk options' },
+    );
+  }
   const slaPolicies = options.sla?.policies ?? [];
   const slaOn = slaPolicies.length > 0;
   const scheduler = options.sla?.scheduler ?? memoryScheduler();
@@ -1216,6 +1315,26 @@ export function createTicketing<S extends string = DefaultStatus>(
   };
   if (durable && autoTick) inflight = inflight.then(rearm);
 
+  /** A desk event as an event-outbox row (the event itself is the JSON payload). */
+  const toOutbox = (e: { type: keyof TicketkitEvents<S> } & Record<string, unknown>) => ({
+    id: deriveEventId(e as unknown as TicketkitEvent),
+    type: e.type as string,
+    at: e.at as string,
+    payload: e,
+  });
+  /** The events of a new ticket: created, and any SLA event its clocks start with. */
+  const createdEvents = (t: Ticket<S>, actor: AuditActor) => [
+    {
+      type: 'ticket.created' as keyof TicketkitEvents<S>,
+      tenantId: t.tenantId,
+      ticketId: t.id,
+      actor,
+      at: t.updatedAt,
+      ticket: t,
+    } as { type: keyof TicketkitEvents<S> } & Record<string, unknown>,
+    ...(slaOn ? slaCommandEvents(null, t, actor, true) : []),
+  ];
+
   /** The ticket's next due instant, as stored with its commit. */
   const dueIso = (t: Ticket<S>): string | null => {
     const d = nextDueAt(t.sla, policyOf(t), t);
@@ -1244,7 +1363,21 @@ export function createTicketing<S extends string = DefaultStatus>(
     // Unchanged clocks keep their identity (deriveSla) and so their scheduled instant.
     if (prev && prev.sla === next.sla) return;
     schedule(next);
-    if (!next.sla) return;
+    for (const e of slaCommandEvents(prev, next, actor, false)) emitEvent(e);
+  };
+
+  /** The SLA events a command's change causes (breaches found late, clocks met). */
+  const slaCommandEvents = (
+    prev: Ticket<S> | null,
+    next: Ticket<S>,
+    actor: AuditActor,
+    all: boolean,
+  ): ({ type: keyof TicketkitEvents<S> } & Record<string, unknown>)[] => {
+    const out: ({ type: keyof TicketkitEvents<S> } & Record<string, unknown>)[] = [];
+    const emitEvent = (e: { type: keyof TicketkitEvents<S> } & Record<string, unknown>) => {
+      out.push(e);
+    };
+    if (!next.sla || (prev && prev.sla === next.sla)) return out;
     const before = new Map((prev?.sla?.clocks ?? []).map((c) => [c.metric, c.status]));
     const breachedBefore = new Set(
       (prev?.sla?.clocks ?? []).filter((c) => c.breachedAt !== null).map((c) => c.metric),
@@ -1253,7 +1386,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     // A breach found by a command (the clock stopped after its target, before a tick).
     for (const c of next.sla.clocks) {
       if (c.breachedAt === null || breachedBefore.has(c.metric)) continue;
-      if (emitter.listenerCount('sla.breached') === 0) continue;
+      if (!all && emitter.listenerCount('sla.breached') === 0) continue;
       emitEvent({
         type: 'sla.breached',
         tenantId: next.tenantId,
@@ -1268,7 +1401,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
     for (const c of next.sla.clocks) {
       if (c.status !== 'met' || before.get(c.metric) === 'met') continue;
-      if (emitter.listenerCount('sla.met') === 0) continue;
+      if (!all && emitter.listenerCount('sla.met') === 0) continue;
       emitEvent({
         type: 'sla.met',
         tenantId: next.tenantId,
@@ -1281,6 +1414,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         clock: views.find((v) => v.metric === c.metric)!,
       });
     }
+    return out;
   };
 
   const raise = (p: Priority): Priority => PRIORITIES[Math.max(0, PRIORITIES.indexOf(p) - 1)]!;
@@ -1379,29 +1513,13 @@ export function createTicketing<S extends string = DefaultStatus>(
       const audit = makeAudit(tenantId, next, SYSTEM_ACTOR, 'sla', changes, undefined, {
         firings: firings.map((f) => ({ ...f })),
       });
-      let outcome: CommitOutcome;
-      try {
-        outcome = await store.commit({
-          tenantId,
-          ticket: next,
-          expectedVersion: current.version,
-          audit: [audit],
-          now: at,
-          ...(durable ? { slaDueAt: dueIso(next) } : {}),
-        });
-      } catch (e) {
-        throw storeFailure('commit', e);
-      }
-      if (!outcome.ok) {
-        if (outcome.reason === 'version_conflict') continue; // re-read; fired marks prevent doubles
-        return;
-      }
       const views = slaView(next, now);
       const base = { tenantId, ticketId: id, actor: audit.actor, at, ticket: next };
+      const tickEvents: ({ type: keyof TicketkitEvents<S> } & Record<string, unknown>)[] = [];
       for (const f of firings) {
         const clock = views.find((v) => v.metric === f.metric)!;
         if (f.kind === 'warning') {
-          emitEvent({
+          tickEvents.push({
             type: 'sla.warning',
             ...base,
             metric: f.metric,
@@ -1410,11 +1528,17 @@ export function createTicketing<S extends string = DefaultStatus>(
             clock,
           });
         } else if (f.kind === 'breach') {
-          emitEvent({ type: 'sla.breached', ...base, metric: f.metric, breachedAt: f.at, clock });
+          tickEvents.push({
+            type: 'sla.breached',
+            ...base,
+            metric: f.metric,
+            breachedAt: f.at,
+            clock,
+          });
         }
       }
       for (const { rule, metric } of escalations) {
-        emitEvent({
+        tickEvents.push({
           type: 'sla.escalated',
           ...base,
           metric,
@@ -1425,7 +1549,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         });
       }
       if (assignee !== current.assignee) {
-        emitEvent({
+        tickEvents.push({
           type: 'ticket.assigned',
           ...base,
           from: current.assignee,
@@ -1433,6 +1557,25 @@ export function createTicketing<S extends string = DefaultStatus>(
           meta: { reason: 'sla-escalation' },
         });
       }
+      let outcome: CommitOutcome;
+      try {
+        outcome = await store.commit({
+          tenantId,
+          ticket: next,
+          expectedVersion: current.version,
+          audit: [audit],
+          now: at,
+          ...(durable ? { slaDueAt: dueIso(next) } : {}),
+          ...(outboxOn ? { events: tickEvents.map(toOutbox) } : {}),
+        });
+      } catch (e) {
+        throw storeFailure('commit', e);
+      }
+      if (!outcome.ok) {
+        if (outcome.reason === 'version_conflict') continue; // re-read; fired marks prevent doubles
+        return;
+      }
+      for (const e of tickEvents) emitEvent(e);
       void notify;
       schedule(next);
       return;
@@ -1966,12 +2109,73 @@ export function createTicketing<S extends string = DefaultStatus>(
 
   // ---- commands ------------------------------------------------------------------------
 
+  const noOutbox = () =>
+    new ValidationError(
+      [
+        {
+          code: 'unsupported',
+          path: ['outbox'],
+          message: 'this desk does not write an event outbox; create it with { outbox: true }',
+        },
+      ],
+      { context: 'Event outbox is off' },
+    );
+  const outboxApi: DeskOutbox<S> = {
+    async relay(handler, opts = {}) {
+      if (!outboxOn || !store.eventOutbox) throw noOutbox();
+      const box = store.eventOutbox;
+      const now = opts.now ?? clock.now();
+      const limit = opts.limit ?? 100;
+      const lease = { owner: opts.owner ?? instanceId, ms: opts.leaseMs ?? 30_000 };
+      const delay = opts.retryDelay ?? ((n: number) => Math.min(3_600_000, 1000 * 2 ** (n - 1)));
+      let delivered = 0;
+      let failed = 0;
+      while (delivered + failed < limit) {
+        let batch: OutboxEvent[];
+        try {
+          batch = await box.claim(now, limit - delivered - failed, lease);
+        } catch (e) {
+          throw storeFailure('eventOutbox.claim', e);
+        }
+        if (batch.length === 0) break;
+        const done: string[] = [];
+        for (const ev of batch) {
+          try {
+            await handler(ev.payload as TicketkitEvent<S>, {
+              id: ev.id,
+              attempts: ev.attempts,
+              now,
+            });
+            done.push(ev.id);
+          } catch (e) {
+            failed++;
+            const at = new Date(now.getTime() + Math.max(0, delay(ev.attempts + 1)));
+            const msg = e instanceof Error ? e.message : String(e);
+            await box.retry(ev.id, at, msg).catch(() => {});
+          }
+        }
+        try {
+          await box.complete(done, now);
+        } catch (e) {
+          throw storeFailure('eventOutbox.complete', e);
+        }
+        delivered += done.length;
+      }
+      return { delivered, failed };
+    },
+    async pending() {
+      if (!store.eventOutbox) return 0;
+      return store.eventOutbox.pending();
+    },
+  };
+
   const desk: Desk<S> = {
     workflow,
     policy,
     clock,
     store,
     sla: slaApi,
+    outbox: outboxApi,
     approvals: approvalsApi,
 
     async create(draft, rawCtx) {
@@ -2089,6 +2293,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           audit: [audit],
           ...(idem ? { idempotency: idem } : {}),
           ...(durable && ticket.sla ? { slaDueAt: dueIso(ticket) } : {}),
+          ...(outboxOn ? { events: createdEvents(ticket, audit.actor).map(toOutbox) } : {}),
           now: at,
         }),
       );
@@ -2406,6 +2611,9 @@ export function createTicketing<S extends string = DefaultStatus>(
             return state ? Object.freeze({ ...t, sla: deepFreeze(state) }) : t;
           },
           ...(durable ? { slaDueAt: (t: Ticket<S>) => (t.sla ? dueIso(t) : undefined) } : {}),
+          ...(outboxOn
+            ? { events: (t: Ticket<S>, a: AuditActor) => createdEvents(t, a).map(toOutbox) }
+            : {}),
           afterCreate: (t, actor) => {
             if (emitter.listenerCount('ticket.created') > 0) {
               emitEvent({

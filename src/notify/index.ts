@@ -30,6 +30,7 @@ export {
   seededRandom,
   type TickResult,
 } from './queue';
+export { type RouteToOutboxOptions, routeToOutbox } from './relay';
 export {
   defineRouting,
   deriveEventId,

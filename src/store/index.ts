@@ -3,6 +3,8 @@
  *
  * @module store
  */
+
+export { type MemoryEventOutbox, memoryEventOutbox } from './events';
 export {
   type MemoryStore,
   type MemoryStoreOptions,
@@ -15,7 +17,10 @@ export {
   type Comment,
   type Commit,
   type CommitOutcome,
+  type EventOutbox,
   type IdempotencyRecord,
+  type OutboxEvent,
+  type OutboxEventInput,
   PRIORITY_RANK,
   type SlaTimers,
   type SortField,

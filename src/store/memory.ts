@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/index';
 import type { Ticket } from '../ticket/index';
+import { type MemoryEventOutbox, memoryEventOutbox } from './events';
 import {
   type Comment,
   type Commit,
@@ -70,6 +71,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const sweepInterval = options.sweepIntervalMs ?? 60_000;
   const tenants = new Map<string, Tenant>();
   const timers: MemorySlaTimers = memorySlaTimers();
+  const events: MemoryEventOutbox = memoryEventOutbox();
   const tenant = (id: string): Tenant => {
     let t = tenants.get(id);
     if (!t) {
@@ -148,12 +150,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     if (c.slaDueAt !== undefined) {
       timers.write(c.tenantId, c.ticket.id, c.slaDueAt, c.ticket.version);
     }
+    if (c.events?.length) events.write(c.tenantId, c.ticket.id, c.events);
   };
 
   return {
     name: 'memory',
     capabilities: { multiProcess: false, durable: false },
     slaTimers: timers,
+    eventOutbox: events,
 
     async getTicket(tenantId, id) {
       return tenants.get(tenantId)?.tickets.get(id) ?? null;

@@ -72,6 +72,52 @@ export interface Commit {
    * any lease), so a timer never outlives or misses the change that set it.
    */
   readonly slaDueAt?: string | null;
+  /**
+   * The change's events, for a store with an {@link TicketStore.eventOutbox}: written in the
+   * same transaction as the ticket, so an event is stored exactly when its change is.
+   */
+  readonly events?: readonly OutboxEventInput[];
+}
+
+/** An event as written to the event outbox by a commit. */
+export interface OutboxEventInput {
+  /** Stable id (unique per store): a second write of the same id is ignored. */
+  readonly id: string;
+  /** The event type, e.g. `ticket.assigned`. */
+  readonly type: string;
+  /** ISO 8601 UTC: when the change happened. */
+  readonly at: string;
+  /** The event as plain JSON (the desk's `TicketkitEvent`). */
+  readonly payload: unknown;
+}
+
+/** An event read back from the event outbox. */
+export interface OutboxEvent extends OutboxEventInput {
+  readonly tenantId: string;
+  readonly ticketId: string;
+  /** Delivery attempts that failed so far. */
+  readonly attempts: number;
+}
+
+/**
+ * The transactional event outbox of a store: events written by commits (see
+ * {@link Commit.events}), handed to relays at least once, one ticket's events in commit order.
+ * A relay claims with a lease (`FOR UPDATE SKIP LOCKED` in SQL), so several relays share the
+ * work and a crashed relay's claims are taken over when the lease expires.
+ */
+export interface EventOutbox {
+  /**
+   * Leases up to `limit` due events (not delivered, due at `now`, no live lease) until
+   * `now + lease.ms`, oldest first, and never an event while an earlier one of the same ticket
+   * is still undelivered.
+   */
+  claim(now: Date, limit: number, lease: TimerLease): Promise<OutboxEvent[]>;
+  /** Marks claimed events delivered. */
+  complete(ids: readonly string[], now: Date): Promise<void>;
+  /** Records a failed attempt: the event is due again at `retryAt` (its lease cleared). */
+  retry(id: string, retryAt: Date, error: string): Promise<void>;
+  /** Number of events not delivered yet. */
+  pending(): Promise<number>;
 }
 
 /** A due SLA timer claimed by {@link SlaTimers.claimDue}. */
@@ -214,6 +260,8 @@ export interface TicketStore {
    * written inside each commit; without it the desk keeps them in process memory.
    */
   readonly slaTimers?: SlaTimers;
+  /** The transactional event outbox (optional); see {@link Commit.events}. */
+  readonly eventOutbox?: EventOutbox;
   /** Releases resources (connections, file handles). */
   close(): Promise<void>;
 }

@@ -1363,6 +1363,147 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('transactional event outbox', () => {
+      const L = { owner: 'r1', ms: 30_000 };
+      const at = (iso: string) => new Date(iso);
+      const box = () => {
+        if (!store.eventOutbox) throw new Error(`${opts.name} has no eventOutbox`);
+        return store.eventOutbox;
+      };
+      const ev = (t: Ticket, n = 1, type = 'ticket.updated') => ({
+        id: `${t.tenantId}/${t.id}/${type}/v${t.version}/${n}`,
+        type,
+        at: t.updatedAt,
+        payload: { type, ticketId: t.id, version: t.version, n, text: 'ü 😀 \u0000' },
+      });
+      const LATER = at('2026-03-03T00:00:00.000Z');
+
+      it('a commit stores its events with the change; a failed commit stores none', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { events: [ev(t, 1, 'ticket.created')] }));
+        const stale = await store.commit(update(bump(t), bump(bump(t)), { events: [ev(t, 9)] }));
+        expect(stale.ok).toBe(false);
+        const dup = await store.commit(insert(t, { events: [ev(t, 8)] }));
+        expect(dup.ok).toBe(false);
+        expect(await box().pending()).toBe(1);
+        const got = await box().claim(LATER, 10, L);
+        expect(got).toEqual([
+          {
+            id: `t1/${t.id}/ticket.created/v1/1`,
+            type: 'ticket.created',
+            at: t.updatedAt,
+            tenantId: 't1',
+            ticketId: t.id,
+            attempts: 0,
+            payload: {
+              type: 'ticket.created',
+              ticketId: t.id,
+              version: 1,
+              n: 1,
+              text: 'ü 😀 \u0000',
+            },
+          },
+        ]);
+      });
+
+      it("hands out one ticket's events in commit order, the next only once the earlier is delivered", async () => {
+        const a = makeTicket();
+        const b = makeTicket();
+        await store.commit(insert(a, { events: [ev(a, 1), ev(a, 2)] }));
+        await store.commit(insert(b, { events: [ev(b, 1)] }));
+        const a2 = bump(a);
+        await store.commit(update(a, a2, { events: [ev(a2, 1)] }));
+        const first = await box().claim(LATER, 10, L);
+        expect(first.map((e) => e.id)).toEqual([ev(a, 1).id, ev(b, 1).id]);
+        // Nothing more while those are leased.
+        expect(await box().claim(LATER, 10, { owner: 'r2', ms: 30_000 })).toEqual([]);
+        await box().complete([first[0]!.id], LATER);
+        expect((await box().claim(LATER, 10, L)).map((e) => e.id)).toEqual([ev(a, 2).id]);
+        await box().complete([ev(a, 2).id, ev(b, 1).id], LATER);
+        expect((await box().claim(LATER, 10, L)).map((e) => e.id)).toEqual([ev(a2, 1).id]);
+        await box().complete([ev(a2, 1).id], LATER);
+        expect(await box().pending()).toBe(0);
+        expect(await box().claim(LATER, 10, L)).toEqual([]);
+      });
+
+      it('an expired lease makes events claimable again; retry delays and counts attempts', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t, { events: [ev(t, 1), ev(t, 2)] }));
+        const now = at('2026-03-02T10:00:00.000Z');
+        expect(await box().claim(now, 10, L)).toHaveLength(1);
+        expect(await box().claim(at('2026-03-02T10:00:29.999Z'), 10, L)).toEqual([]);
+        const again = await box().claim(at('2026-03-02T10:00:30.000Z'), 10, L);
+        expect(again.map((e) => e.id)).toEqual([ev(t, 1).id]);
+        await box().retry(again[0]!.id, at('2026-03-02T11:00:00.000Z'), 'receiver down');
+        expect(await box().claim(at('2026-03-02T10:59:59.999Z'), 10, L)).toEqual([]);
+        const third = await box().claim(at('2026-03-02T11:00:00.000Z'), 10, L);
+        expect(third.map((e) => [e.id, e.attempts])).toEqual([[ev(t, 1).id, 1]]);
+      });
+
+      it('does not take an event before its change happened, and respects the limit', async () => {
+        const ts = [makeTicket(), makeTicket(), makeTicket()];
+        for (const t of ts) await store.commit(insert(t, { events: [ev(t)] }));
+        expect(await box().claim(at('2026-03-02T00:00:00.000Z'), 10, L)).toEqual([]);
+        expect(await box().claim(LATER, 2, L)).toHaveLength(2);
+        expect(await box().claim(LATER, 2, L)).toHaveLength(1);
+      });
+
+      it('a batch stores the events of all its commits, or of none', async () => {
+        const a = makeTicket();
+        const b = makeTicket();
+        expect(
+          await store.commitBatch([insert(a, { events: [ev(a)] }), insert(b, { events: [ev(b)] })]),
+        ).toEqual({ ok: true });
+        const c = makeTicket();
+        const failed = await store.commitBatch([
+          insert(c, { events: [ev(c)] }),
+          insert(a, { events: [ev(a, 5)] }),
+        ]);
+        expect(failed.ok).toBe(false);
+        expect(await box().pending()).toBe(2);
+      });
+
+      it('concurrent relays never hold the same event', async () => {
+        for (let i = 0; i < 30; i++) {
+          const t = makeTicket();
+          await store.commit(insert(t, { events: [ev(t)] }));
+        }
+        const claims = await Promise.all(
+          Array.from({ length: 5 }, (_, w) =>
+            box().claim(LATER, 8, { owner: `r${w}`, ms: 30_000 }),
+          ),
+        );
+        const ids = claims.flat().map((e) => e.id);
+        expect(ids).toHaveLength(30);
+        expect(new Set(ids).size).toBe(30);
+      });
+
+      it('the desk writes every change of a command with its event; a relay reads them in order (outbox: true)', async () => {
+        const clock = createManualClock('2026-03-02T01:00:00Z');
+        const desk = createTicketing({ store, clock, outbox: true });
+        const actor = { id: 'a1', roles: ['agent'] };
+        const t = await desk.create({ title: 'outbox' }, { actor });
+        clock.advance(1000);
+        await desk.assign(t.id, 'a1', { actor });
+        await desk.comment(t.id, { body: 'on it' }, { actor });
+        await desk.transition(t.id, 'in_progress', { actor });
+        const seen: string[] = [];
+        const r = await desk.outbox.relay((e, meta) => {
+          seen.push(`${e.type}@v${e.ticket.version}`);
+          expect(meta.id).toContain(e.ticketId);
+        });
+        expect(r).toEqual({ delivered: 4, failed: 0 });
+        expect(seen).toEqual([
+          'ticket.created@v1',
+          'ticket.assigned@v2',
+          'ticket.commented@v3',
+          'ticket.transitioned@v4',
+        ]);
+        expect(await desk.outbox.pending()).toBe(0);
+        expect(await desk.outbox.relay(() => {})).toEqual({ delivered: 0, failed: 0 });
+      });
+    });
+
     describe('the desk over this store', () => {
       it('pages through 120 tickets with cursors, no gaps or duplicates, both directions', async () => {
         const clock = createManualClock('2026-03-02T01:00:00Z');
