@@ -1,6 +1,7 @@
 /**
  * The outbox conformance suite. Every `OutboxPort` (memoryOutbox, the SQL outbox on PGlite and
- * PostgreSQL, a third-party one) runs exactly these cases; see test/conformance/README.md.
+ * PostgreSQL, a third-party one) runs exactly these cases; wiring one up is a few lines (see
+ * {@link runOutboxConformance}).
  *
  * memoryOutbox is the reference: besides the fixed cases, a fast-check model-based test runs
  * random operation sequences against the outbox under test and a memoryOutbox side by side and
@@ -114,7 +115,17 @@ function scripted(script: (m: NotificationMessage, attempt: number) => DeliveryR
   return { notifier, calls };
 }
 
-/** Runs the outbox conformance suite against `factory`. */
+/**
+ * Runs the outbox conformance suite against `factory` (a fresh, empty outbox per call).
+ *
+ * @example
+ * ```ts
+ * runOutboxConformance('postgres', async () => {
+ *   await pool.query('DELETE FROM my_schema.tk_notify_outbox');
+ *   return store.outbox;
+ * }, { modelRuns: 30 });
+ * ```
+ */
 export function runOutboxConformance(
   name: string,
   factory: OutboxFactory,
