@@ -25,6 +25,7 @@ import {
 import type { SqlExecutor, SqlQueryable } from './executor';
 import { applyMigrations, checkMigrated } from './migrate';
 import { qualified, resolveNames, type SqlNames } from './names';
+import { createSqlOutbox, type SqlOutbox } from './outbox';
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions {
@@ -57,6 +58,12 @@ export interface SqlStore extends TicketStore {
    * error. Every method awaits it too, so calling it is optional: do so to fail fast at start-up.
    */
   ready(): Promise<void>;
+  /**
+   * The durable notification outbox on this database (the `notify_outbox` table): pass it as
+   * `createNotificationQueue({ store: sqlStore.outbox })`. Several relays, in one process or
+   * many, may share it; see docs/guides/notifications.md.
+   */
+  readonly outbox: SqlOutbox;
 }
 
 type Failure = Exclude<CommitOutcome, { ok: true }>;
@@ -530,6 +537,7 @@ export function createSqlStore(
     capabilities: Object.freeze({ ...options.capabilities }),
     slaTimers,
     eventOutbox,
+    outbox: createSqlOutbox(opened, { name: options.name, names, rowLevelSecurity: rls }),
 
     async ready() {
       await opened;

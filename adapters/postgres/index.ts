@@ -10,6 +10,7 @@ import { createSqlStore, type SqlStore } from '../_sql/store';
 
 export type { PoolClientLike, PoolLike } from '../_sql/executor';
 export { type ExportMigrationsOptions, exportMigrationsSql } from '../_sql/migrate';
+export type { SqlOutbox } from '../_sql/outbox';
 
 /** Options of {@link postgresStore}. Give `pool` or `connectionString`. */
 export interface PostgresStoreOptions {

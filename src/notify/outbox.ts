@@ -274,7 +274,7 @@ export function memoryOutbox(): MemoryOutbox {
             break;
           }
           if (wanted) min = Math.min(min, Date.parse(r.availableAt));
-          if (r.attempts > 0 || Date.parse(r.availableAt) <= min) break;
+          if (r.attempts > 0) break;
         }
       }
       return Number.isFinite(min) ? new Date(min) : null;
