@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { createHash } from 'node:crypto';
 
 /** Runs statements. Parameters are always passed separately from the text. */
 export interface SqlQueryable {
@@ -72,11 +73,35 @@ export interface PoolLike {
   end(): Promise<void>;
 }
 
+/** A `pg` query config: a named statement is parsed and planned once per connection. */
+interface NamedQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
 const asRows = <R>(p: Promise<{ rows: unknown[] }>) => p as Promise<{ rows: R[] }>;
 
-const wrapClient = (c: Pick<PoolClientLike, 'query'>): SqlQueryable => ({
-  query: <R>(text: string, params?: readonly unknown[]) =>
-    asRows<R>(c.query(text, params ? [...params] : undefined)),
+/** Statement names by text: `tk_` + a hash of the text (the same on every connection). */
+const statementNames = new Map<string, string>();
+const statementName = (text: string): string => {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `tk_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    // Bounded: the package's statement texts are a fixed set (list filters combine into a few
+    // hundred at most); past the bound, names are still derived, just not memoised.
+    if (statementNames.size < 4096) statementNames.set(text, name);
+  }
+  return name;
+};
+
+const wrapClient = (c: Pick<PoolClientLike, 'query'>, prepared: boolean): SqlQueryable => ({
+  query: <R>(text: string, params?: readonly unknown[]) => {
+    if (!params) return asRows<R>(c.query(text));
+    if (!prepared) return asRows<R>(c.query(text, [...params]));
+    const q: NamedQuery = { name: statementName(text), text, values: [...params] };
+    return asRows<R>((c.query as unknown as (q: NamedQuery) => Promise<{ rows: unknown[] }>)(q));
+  },
   exec: async (sql) => {
     // No parameters: `pg` uses the simple protocol, which accepts several statements.
     await c.query(sql);
@@ -88,9 +113,13 @@ const wrapClient = (c: Pick<PoolClientLike, 'query'>): SqlQueryable => ({
  * ROLLBACK), and always releases it; a client whose ROLLBACK failed (a dead connection) is
  * destroyed rather than returned to the pool.
  */
-export function poolExecutor(pool: PoolLike): SqlExecutor {
+export function poolExecutor(
+  pool: PoolLike,
+  options: { preparedStatements?: boolean } = {},
+): SqlExecutor {
+  const prepared = options.preparedStatements !== false;
   return {
-    ...wrapClient(pool),
+    ...wrapClient(pool, prepared),
     async transaction(fn) {
       const client = await pool.connect();
       let broken: unknown;
@@ -103,7 +132,7 @@ export function poolExecutor(pool: PoolLike): SqlExecutor {
       try {
         await client.query('BEGIN');
         try {
-          const out = await fn(wrapClient(client));
+          const out = await fn(wrapClient(client, prepared));
           await client.query('COMMIT');
           return out;
         } catch (e) {
