@@ -22,6 +22,14 @@ import {
   type Ticket,
   type TicketStore,
 } from 'ticketkit';
+import {
+  bulkInsert,
+  bulkStatements,
+  getImportRecord,
+  listImportRecords,
+  putImportRecord,
+  type StoredImportRecord,
+} from './bulk';
 import type { SqlExecutor, SqlQueryable } from './executor';
 import { applyMigrations, checkMigrated } from './migrate';
 import { qualified, resolveNames, type SqlNames } from './names';
@@ -64,6 +72,12 @@ export interface SqlStore extends TicketStore {
    * many, may share it; see docs/guides/notifications.md.
    */
   readonly outbox: SqlOutbox;
+  /** Creates or replaces the record of an import (kept in the `import_batches` table). */
+  putImportRecord(record: StoredImportRecord): Promise<void>;
+  /** The record of an import, or null. */
+  getImportRecord(tenantId: string, id: string): Promise<StoredImportRecord | null>;
+  /** The tenant's import records, newest first (at most `limit`, default 100). */
+  listImportRecords(tenantId: string, limit?: number): Promise<StoredImportRecord[]>;
 }
 
 type Failure = Exclude<CommitOutcome, { ok: true }>;
@@ -212,20 +226,6 @@ export function createSqlStore(
     RETURNING 1`;
   const keyRecord = `SELECT record::text AS record FROM ${I} WHERE tenant_id = $1 AND key = $2`;
   const sweep = `DELETE FROM ${I} WHERE tenant_id = $1 AND expires_at <= $2::timestamptz`;
-
-  // Insert-only batches (imports) go in two statements, whatever their size.
-  const bulkTickets = `WITH x AS (
-      SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
-        $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::int[], $13::text[])
-        AS x(id, status, priority, priority_rank, assignee, team, requester, parent_id,
-             created_at, updated_at, version, doc))
-    INSERT INTO ${T} (${cols})
-    SELECT $1, id, status, priority, priority_rank, assignee, team, requester, parent_id,
-      created_at, updated_at, version, doc::json FROM x
-    ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id`;
-  const bulkAudit = `INSERT INTO ${A} (tenant_id, ticket_id, seq, at, entry)
-    SELECT $1, x.ticket_id, x.seq, x.at, x.entry::json
-    FROM unnest($2::text[], $3::int[], $4::timestamptz[], $5::text[]) AS x(ticket_id, seq, at, entry)`;
 
   const bulkTimers = `INSERT INTO ${S} (tenant_id, ticket_id, metric, due_at, version)
     SELECT $1, x.ticket_id, '', x.due_at, x.version
@@ -380,35 +380,9 @@ export function createSqlStore(
     },
   };
 
-  const bulkInsert = async (q: SqlQueryable, commits: readonly Commit[]): Promise<number> => {
+  /** After a bulk insert: the batch's SLA timers and outbox events, in the same transaction. */
+  const bulkExtras = async (q: SqlQueryable, commits: readonly Commit[]): Promise<void> => {
     const tenantId = commits[0]!.tenantId;
-    const ts = commits.map((c) => c.ticket);
-    const { rows } = await q.query<{ id: string }>(bulkTickets, [
-      tenantId,
-      ts.map((t) => t.id),
-      ts.map((t) => t.status),
-      ts.map((t) => t.priority),
-      ts.map((t) => PRIORITY_RANK[t.priority] ?? 99),
-      ts.map((t) => t.assignee ?? null),
-      ts.map((t) => t.team ?? null),
-      ts.map((t) => t.requester),
-      ts.map((t) => t.parentId ?? null),
-      ts.map((t) => t.createdAt),
-      ts.map((t) => t.updatedAt),
-      ts.map((t) => t.version),
-      ts.map((t) => JSON.stringify(t)),
-    ]);
-    if (rows.length < commits.length) {
-      // The first commit whose row was not inserted (taken before, or twice in this batch).
-      const inserted = new Map<string, number>();
-      for (const r of rows) inserted.set(r.id, (inserted.get(r.id) ?? 0) + 1);
-      for (let i = 0; i < commits.length; i++) {
-        const id = commits[i]!.ticket.id;
-        const left = inserted.get(id) ?? 0;
-        if (left === 0) return i;
-        inserted.set(id, left - 1);
-      }
-    }
     const timed = commits.filter((c) => typeof c.slaDueAt === 'string');
     if (timed.length) {
       await q.query(bulkTimers, [
@@ -429,16 +403,12 @@ export function createSqlStore(
         evs.map((x) => x.e.at),
       ]);
     }
-    const entries = commits.flatMap((c) => c.audit);
-    await q.query(bulkAudit, [
-      tenantId,
-      entries.map((e) => e.ticketId),
-      entries.map((e) => e.seq),
-      entries.map((e) => e.at),
-      entries.map((e) => JSON.stringify(e)),
-    ]);
-    return -1;
   };
+  // Insert-only batches (imports) go in one statement, whatever their size (see bulk.ts).
+  const BULK = bulkStatements(
+    { tickets: T, audit: A, imports: qualified(names, 'import_batches') },
+    cols,
+  );
 
   /** Writes the ticket, audit and comments of one commit; a failure is returned, not thrown. */
   const writeTicket = async (q: SqlQueryable, c: Commit): Promise<Failure | undefined> => {
@@ -663,10 +633,11 @@ export function createSqlStore(
         return await db.transaction(async (tx) => {
           if (bulk) {
             if (rls) await setTenant(tx, commits[0]!.tenantId);
-            const failedAt = await bulkInsert(tx, commits);
+            const failedAt = await bulkInsert(tx, BULK, commits);
             if (failedAt >= 0) {
               throw new Rollback({ ok: false, reason: 'already_exists' }, failedAt);
             }
+            await bulkExtras(tx, commits);
             return { ok: true } as const;
           }
           let tenant: string | undefined;
@@ -686,6 +657,12 @@ export function createSqlStore(
         throw e;
       }
     },
+
+    putImportRecord: (record) => scoped(record.tenantId, (q) => putImportRecord(q, BULK, record)),
+    getImportRecord: (tenantId, id) =>
+      scoped(tenantId, (q) => getImportRecord(q, BULK, tenantId, id)),
+    listImportRecords: (tenantId, limit = 100) =>
+      scoped(tenantId, (q) => listImportRecords(q, BULK, tenantId, limit)),
 
     async existingIds(tenantId, ids) {
       if (ids.length === 0) return new Set<string>();

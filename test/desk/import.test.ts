@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import { createManualClock, createTicketing, memoryStore, type TicketStore } from 'ticketkit';
 import { describe, expect, it } from 'vitest';
+import { importedTicketId, readImportRecord } from '../../src/desk/_import';
 
 const admin = { id: 'migrator', roles: ['admin'] };
 const header = '工单编号,标题,优先级,状态,客户编号,创建时间';
@@ -168,5 +169,120 @@ describe('desk.import', () => {
     expect(r.report.encoding).toBe('gb18030');
     expect(r.created).toBe(2);
     expect((await desk.get(r.ticketIds[0]!))?.title).toBe('打印机故障 1');
+  });
+
+  it('keeps one import record per import id: running, then completed; a re-run updates it', async () => {
+    const { desk, store } = setup();
+    const many = Array.from({ length: 7 }, (_, i) => good(i + 1));
+    const input = file([...many, 'EX-99,缺优先级,,待受理,C-1,2026-01-03']);
+    const first = await desk.import(input, {
+      actor: admin,
+      timeZone: 'Asia/Shanghai',
+      batchSize: 3,
+    });
+    expect(first.record).toMatchObject({
+      status: 'completed',
+      runs: 1,
+      total: 8,
+      valid: 7,
+      invalid: 1,
+      created: 7,
+      skipped: 0,
+      batches: 3,
+      errorCount: 1,
+      actor: { id: 'migrator' },
+      startedAt: '2026-03-02T01:00:00.000Z',
+      completedAt: '2026-03-02T01:00:00.000Z',
+    });
+    expect(first.record?.errors.map((e) => [e.row, e.code])).toEqual([[9, 'required']]);
+    // The same content gets the same default id: the re-run updates the one record.
+    const again = await desk.import(input, { actor: admin, timeZone: 'Asia/Shanghai' });
+    expect(again.record).toMatchObject({ id: first.record!.id, runs: 2, created: 0, skipped: 7 });
+    expect(await readImportRecord(store, 'default', first.record!.id)).toEqual(again.record);
+    // A dry run keeps nothing.
+    const dry = await desk.import(input, { actor: admin, dryRun: true, importId: 'dry-1' });
+    expect(dry.record).toBeNull();
+    expect(await readImportRecord(store, 'default', 'dry-1')).toBeNull();
+  });
+
+  it('marks the record failed when a batch fails, and completed after the re-run', async () => {
+    const inner = memoryStore();
+    let fail = true;
+    const store: TicketStore = {
+      ...inner,
+      commitBatch: async (c) => {
+        if (fail && inner.snapshot().tickets.size > 0) throw new Error('connection lost');
+        return inner.commitBatch(c);
+      },
+    };
+    const { desk } = setup(store);
+    const input = file(Array.from({ length: 6 }, (_, i) => good(i + 1)));
+    const opts = { actor: admin, timeZone: 'Asia/Shanghai', batchSize: 2, importId: 'mig-1' };
+    await expect(desk.import(input, opts)).rejects.toThrow('connection lost');
+    expect(await readImportRecord(store, 'default', 'mig-1')).toMatchObject({
+      status: 'failed',
+      created: 2,
+      batches: 1,
+      failure: expect.stringContaining('connection lost'),
+    });
+    fail = false;
+    const r = await desk.import(input, opts);
+    expect(r.record).toMatchObject({ status: 'completed', runs: 2, created: 4, skipped: 2 });
+  });
+
+  it('writes a lean import audit entry: the fields the row set, the import id and the row', async () => {
+    const { desk } = setup();
+    const r = await desk.import(file([good(3)]), {
+      actor: admin,
+      timeZone: 'Asia/Shanghai',
+      importId: 'mig-2',
+    });
+    const [entry] = await desk.history(r.ticketIds[0]!);
+    expect(entry?.meta).toEqual({ externalId: 'EX-3', importId: 'mig-2', row: 2 });
+    const changed = Object.keys(entry!.changes);
+    expect(changed).toEqual(expect.arrayContaining(['title', 'priority', 'status', 'createdAt']));
+    for (const none of ['risk', 'team', 'parentId', 'location', 'tags', 'assignee']) {
+      expect(changed).not.toContain(none);
+    }
+    for (const c of Object.values(entry!.changes)) expect(c.from).toBeNull();
+  });
+
+  it('stores batches concurrently but reports them in file order', async () => {
+    const inner = memoryStore();
+    let n = 0;
+    const store: TicketStore = {
+      ...inner,
+      capabilities: { multiProcess: true, durable: false },
+      // Later batches finish first: a slower commit for every other batch.
+      commitBatch: async (c) => {
+        const wait = n++ % 2 === 0 ? 20 : 1;
+        await new Promise((r) => setTimeout(r, wait));
+        return inner.commitBatch(c);
+      },
+    };
+    const { desk } = setup(store);
+    const many = Array.from({ length: 20 }, (_, i) => good(i + 1));
+    const seen: number[] = [];
+    const r = await desk.import(file(many), {
+      actor: admin,
+      timeZone: 'Asia/Shanghai',
+      batchSize: 3,
+      concurrency: 4,
+      onProgress: (p) => seen.push(p.rowsRead),
+    });
+    expect(r).toMatchObject({ created: 20, batches: 7 });
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(r.ticketIds).toEqual(many.map((_, i) => importedTicketId('default', `EX-${i + 1}`)));
+    const titles = await Promise.all(r.ticketIds.map(async (id) => (await desk.get(id))?.title));
+    expect(titles).toEqual(many.map((_, i) => `打印机故障 ${i + 1}`));
+  });
+
+  it('refuses a concurrency that is not a whole number from 1 to 64', async () => {
+    const { desk } = setup();
+    for (const concurrency of [0, 1.5, 65]) {
+      await expect(desk.import(file([good(1)]), { actor: admin, concurrency })).rejects.toThrow(
+        /concurrency/,
+      );
+    }
   });
 });
