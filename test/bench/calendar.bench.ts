@@ -9,6 +9,11 @@
  * the same Date conversions as the ticketkit rows with no calendar work: the ceiling any Date-based
  * implementation can reach here. Ratios are ticketkit / fastest peer, against a 300x goal.
  *
+ * Method: every tinybench task is a batch of BENCH_BATCH calls (default 64: one pass over the 64
+ * starts, identical for every implementation), results summed into a checksum that must match the
+ * checked answers; ops/s = calls / total measured time. Batching keeps the per-task timer read out
+ * of the per-call figure, which otherwise caps any fast implementation (BENCH_BATCH=1 shows it).
+ *
  * Peers compute in the machine's local zone (UTC here), so they get the calendar converted to
  * UTC wall times the way a user would: Shanghai is UTC+8 all year (exact); New York is given as
  * EST (UTC-5), which none of them can switch at the 2026-03-08 / 2026-11-01 DST changes.
@@ -35,6 +40,8 @@ const HOURS = 37;
 const BUDGET = HOURS * 60;
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 700);
 const STARTS = 64;
+/** Calls per timed task: one pass over the starts by default; BENCH_BATCH=1 times single calls. */
+const BATCH = Number(process.env.BENCH_BATCH ?? STARTS);
 /** Target speed-up over the fastest peer, per calendar and operation. */
 const GOAL = 300;
 const FLOOR = 'harness floor (Date conversions only)';
@@ -222,6 +229,24 @@ function openingHoursFor(s: Scenario) {
   };
 }
 
+type Op = (a: number, b: number) => number;
+type Loop = (op: Op, starts: readonly number[], ends: readonly number[]) => number;
+/**
+ * A fresh batch loop for one implementation and operation. It is compiled from source each time
+ * (Function constructor) so V8 keeps separate type feedback per loop: each loop's call site sees
+ * one callee and can inline it, as in a caller's own code. A shared loop would see every
+ * implementation and go megamorphic, taxing the fast ones most.
+ */
+function loopFor(op: 'add' | 'between'): Loop {
+  const call = op === 'add' ? 'op(starts[k])' : 'op(starts[k], ends[k])';
+  return new Function(
+    'op',
+    'starts',
+    'ends',
+    `let sum = 0; for (let k = 0; k < starts.length; k++) sum += ${call}; return sum;`,
+  ) as Loop;
+}
+
 interface Impl {
   name: string;
   setup?: () => void;
@@ -295,33 +320,63 @@ for (const s of scenarios) {
   const ours = disagreements.get('ticketkit')!;
   ourDisagreements += ours.add + ours.between + (ours.error ? 1 : 0);
 
-  const bench = new Bench({ time: TIME_MS, warmupTime: 100 });
+  // Each task runs one batch: BATCH calls over the same pre-generated inputs for every
+  // implementation, its results summed into a checksum (so no call is dead code), and that checksum
+  // is compared after the run with the one the checked answers give. Each implementation and op gets
+  // its own loop function (see loopFor), so its call site sees one callee.
+  const bench = new Bench({
+    time: TIME_MS,
+    iterations: 8,
+    warmupTime: 100,
+    warmupIterations: 2,
+  });
+  const batchStarts = Array.from({ length: BATCH }, (_, k) => starts[k % STARTS]!);
+  const batchEnds = Array.from({ length: BATCH }, (_, k) => expectedEnd[k % STARTS]!);
+  const sums = new Map<string, number>();
+  const expectedSums = new Map<string, number>();
   for (const impl of impls) {
-    let i = 0;
     const opts = impl.setup ? { beforeAll: impl.setup } : {};
+    impl.setup?.();
+    let addSum = 0;
+    let betweenSum = 0;
+    try {
+      for (let k = 0; k < BATCH; k++) {
+        addSum += impl.add(batchStarts[k]!);
+        betweenSum += impl.between(batchStarts[k]!, batchEnds[k]!);
+      }
+    } catch {
+      // A peer that throws is reported through its disagreements; its task errors too.
+    }
+    expectedSums.set(`${impl.name} add`, addSum);
+    expectedSums.set(`${impl.name} between`, betweenSum);
+    const addLoop = loopFor('add');
+    const betweenLoop = loopFor('between');
     bench.add(
       `${impl.name} add`,
       () => {
-        impl.add(starts[i++ % STARTS]!);
+        sums.set(`${impl.name} add`, addLoop(impl.add, batchStarts, batchEnds));
       },
       opts,
     );
-    let j = 0;
     bench.add(
       `${impl.name} between`,
       () => {
-        const k = j++ % STARTS;
-        impl.between(starts[k]!, expectedEnd[k]!);
+        sums.set(`${impl.name} between`, betweenLoop(impl.between, batchStarts, batchEnds));
       },
       opts,
     );
   }
   await bench.run();
+  for (const [task, want] of expectedSums) {
+    const got = sums.get(task);
+    if (got !== undefined && got !== want && !Number.isNaN(want)) {
+      throw new Error(`${task}: timed loop checksum ${got} differs from the checked one ${want}`);
+    }
+  }
+  /** Calls per second over the whole measured run: BATCH x samples / total time. */
   const hz = (name: string) => {
-    const r = bench.tasks.find((t) => t.name === name)?.result as
-      | { throughput?: { mean: number } }
-      | undefined;
-    return r?.throughput?.mean ?? 0;
+    const r = bench.tasks.find((t) => t.name === name)?.result as { period?: number } | undefined;
+    return r?.period ? (BATCH * 1000) / r.period : 0;
   };
   for (const impl of impls) {
     const d = disagreements.get(impl.name) ?? { add: 0, between: 0, error: 'n/a' };
@@ -368,7 +423,7 @@ const header = [
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
 const line = (r: string[]) => `| ${r.map((x, c) => x.padEnd(widths[c]!)).join(' | ')} |`;
 console.log(
-  `addBusinessMinutes(${HOURS}h) / businessMinutesBetween, ${STARTS} starts per calendar, checked against the minute stepper`,
+  `addBusinessMinutes(${HOURS}h) / businessMinutesBetween, ${STARTS} starts per calendar, checked against the minute stepper; ${BATCH} calls per timed task, ops/s = calls / measured time`,
 );
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
