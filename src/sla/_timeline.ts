@@ -30,6 +30,8 @@ export class Chunk {
     readonly ivCum: Float64Array,
     /** Business ms in the whole chunk. */
     readonly total: number,
+    /** Number of open intervals (index of the sentinel). */
+    readonly count: number,
   ) {}
 }
 
@@ -42,6 +44,7 @@ const NONE = new Chunk(
   new Float64Array([Number.POSITIVE_INFINITY]),
   new Float64Array([Number.POSITIVE_INFINITY]),
   new Float64Array(1),
+  0,
   0,
 );
 
@@ -113,7 +116,7 @@ export class Timeline {
       cum += b - a;
     }
     ivCum[n] = cum;
-    return new Chunk(index, dayStart[0]!, end, dayStart, dayIv, ivStart, ivEnd, ivCum, cum);
+    return new Chunk(index, dayStart[0]!, end, dayStart, dayIv, ivStart, ivEnd, ivCum, cum, n);
   }
 
   /** Chunk whose time range holds instant `t`. */
