@@ -64,7 +64,7 @@ const clock =
       };
 /** Target speed-up over the fastest peer, per calendar and operation. */
 const GOAL = 300;
-const FLOOR = 'harness floor (Date conversions only)';
+const FLOOR = 'harness floor (no calendar work)';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
