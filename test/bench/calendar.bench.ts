@@ -5,9 +5,9 @@
  * (Mon–Fri 09:00-12:00, 13:00-18:00, holidays) and a New York one (Mon–Fri 09:00-17:00, holidays)
  * against moment-business-time, dayjs-business-time, opening_hours and a naive minute stepper,
  * in one tinybench run. Every result is checked against the minute stepper on the same start
- * instants; peers' disagreements are printed as findings, ours must be 0. A "harness floor" row makes
- * the same Date conversions as the ticketkit rows with no calendar work: the ceiling any Date-based
- * implementation can reach here. Ratios are ticketkit / fastest peer, against a 300x goal.
+ * instants; peers' disagreements are printed as findings, ours must be 0. A "harness floor" row does
+ * what the ticketkit rows do besides calendar work (read the input Dates; for add, return a new Date):
+ * the ceiling any implementation of these shapes can reach here. Ratios are ticketkit / fastest peer, against a 300x goal.
  *
  * Method: each tinybench task runs whole passes over the same 64 pre-generated inputs (identical
  * for every implementation), as many passes as make one sample last about SAMPLE_MS (calibrated
