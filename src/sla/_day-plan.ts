@@ -6,6 +6,13 @@ import { DAY_MS, type ZoneTable } from './_zone';
 // [D 00:00 UTC - 18h, D 00:00 UTC + 18h].
 const MAX_OFFSET_MS = 18 * 3_600_000;
 const EMPTY: readonly number[] = [];
+/**
+ * Days each cache holds (power of two). The caches are direct-mapped on the day number, so any
+ * run of this many consecutive days fits at once and memory stays fixed (~100 KB per calendar)
+ * however many distinct days a long-running process asks about.
+ */
+export const CACHE_DAYS = 4096;
+const SLOT_MASK = CACHE_DAYS - 1;
 
 /**
  * The open time of one "day": the real-time bucket [start, end) from the last time the wall
@@ -22,8 +29,12 @@ export interface DayPlan {
 }
 
 export class DayPlans {
-  private readonly plans = new Map<number, DayPlan>();
-  private readonly bounds = new Map<number, number>();
+  /** Day held by each plan slot (NaN: empty). */
+  private readonly planDay = new Float64Array(CACHE_DAYS).fill(Number.NaN);
+  private readonly plans: (DayPlan | undefined)[] = new Array<DayPlan | undefined>(CACHE_DAYS);
+  /** Day held by each boundary slot (NaN: empty), and its boundary instant. */
+  private readonly boundDay = new Float64Array(CACHE_DAYS).fill(Number.NaN);
+  private readonly bounds = new Float64Array(CACHE_DAYS);
 
   constructor(
     private readonly spec: CompiledSpec,
@@ -40,8 +51,8 @@ export class DayPlans {
 
   /** Last instant at which the wall clock moves up through local midnight of `day`. */
   boundary(day: number): number {
-    let b = this.bounds.get(day);
-    if (b !== undefined) return b;
+    const slot = day & SLOT_MASK;
+    if (this.boundDay[slot] === day) return this.bounds[slot]!;
     const mid = day * DAY_MS;
     let crossing = Number.NaN;
     let prevWallEnd = Number.NEGATIVE_INFINITY;
@@ -52,18 +63,30 @@ export class DayPlans {
       else if (w0 < mid && mid < w1) crossing = mid - s.offset;
       prevWallEnd = w1;
     }
-    b = Number.isNaN(crossing) ? mid - this.zone.offsetAt(mid) : crossing;
-    this.bounds.set(day, b);
+    const b = Number.isNaN(crossing) ? mid - this.zone.offsetAt(mid) : crossing;
+    this.boundDay[slot] = day;
+    this.bounds[slot] = b;
     return b;
   }
 
   plan(day: number): DayPlan {
-    let p = this.plans.get(day);
-    if (p) return p;
-    p = this.compute(day);
-    if (this.plans.size > 200_000) this.plans.clear();
-    this.plans.set(day, p);
+    const slot = day & SLOT_MASK;
+    if (this.planDay[slot] === day) return this.plans[slot]!;
+    const p = this.compute(day);
+    this.planDay[slot] = day;
+    this.plans[slot] = p;
     return p;
+  }
+
+  /** Days currently cached (plans, boundaries): never more than {@link CACHE_DAYS} each. */
+  cached(): { plans: number; bounds: number } {
+    let plans = 0;
+    let bounds = 0;
+    for (let i = 0; i < CACHE_DAYS; i++) {
+      if (!Number.isNaN(this.planDay[i]!)) plans++;
+      if (!Number.isNaN(this.boundDay[i]!)) bounds++;
+    }
+    return { plans, bounds };
   }
 
   /** Builds the plan of `day` without caching it (the timeline keeps its own flat copy). */

@@ -30,6 +30,8 @@ export class Chunk {
     readonly ivCum: Float64Array,
     /** Business ms in the whole chunk. */
     readonly total: number,
+    /** Number of open intervals (index of the sentinel). */
+    readonly count: number,
   ) {}
 }
 
@@ -42,6 +44,7 @@ const NONE = new Chunk(
   new Float64Array([Number.POSITIVE_INFINITY]),
   new Float64Array([Number.POSITIVE_INFINITY]),
   new Float64Array(1),
+  0,
   0,
 );
 
@@ -60,8 +63,10 @@ const SCAN = 24;
 export class Timeline {
   private readonly chunks = new Map<number, Chunk>();
   private readonly slots: Chunk[] = new Array<Chunk>(SLOTS).fill(NONE);
-  private last: Chunk = NONE;
-  private prev: Chunk = NONE;
+  private a: Chunk = NONE;
+  private b: Chunk = NONE;
+  /** Which of `a` (0) and `b` (1) {@link find} returned last. */
+  private recent = 0;
 
   constructor(private readonly plans: DayPlans) {}
 
@@ -113,29 +118,42 @@ export class Timeline {
       cum += b - a;
     }
     ivCum[n] = cum;
-    return new Chunk(index, dayStart[0]!, end, dayStart, dayIv, ivStart, ivEnd, ivCum, cum);
+    return new Chunk(index, dayStart[0]!, end, dayStart, dayIv, ivStart, ivEnd, ivCum, cum, n);
   }
 
-  /** Chunk whose time range holds instant `t`. */
+  /**
+   * Chunk whose time range holds instant `t`. The two most recent chunks are checked first; a hit
+   * only records which of the two it was (a small integer, no pointer store), so inputs that
+   * alternate between two chunks stay cheap.
+   */
   find(t: number): Chunk {
-    let c = this.last;
-    if (t >= c.t0 && t < c.t1) return c;
-    c = this.prev;
-    if (t >= c.t0 && t < c.t1) {
-      this.prev = this.last;
-      this.last = c;
-      return c;
+    const a = this.a;
+    if (t >= a.t0 && t < a.t1) {
+      this.recent = 0;
+      return a;
+    }
+    const b = this.b;
+    if (t >= b.t0 && t < b.t1) {
+      this.recent = 1;
+      return b;
     }
     // A local day lies within a day of its UTC day, so this guess is at most one chunk off.
     let index = Math.floor(t / CHUNK_MS);
+    let c: Chunk;
     for (;;) {
       c = this.chunk(index);
       if (t < c.t0) index--;
       else if (t >= c.t1) index++;
       else break;
     }
-    this.prev = this.last;
-    this.last = c;
+    // Replace the one of the two used less recently.
+    if (this.recent === 0) {
+      this.b = c;
+      this.recent = 1;
+    } else {
+      this.a = c;
+      this.recent = 0;
+    }
     return c;
   }
 }

@@ -115,6 +115,38 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
     return sum;
   }
 
+  /** First open instant at or after `t` on the timeline; closed stretches go to the day walk. */
+  function nextOpenFast(t: number): number {
+    if (t > FAST_LIMIT || t < -FAST_LIMIT) return nextOpenWalk(t);
+    let c = timeline.find(t);
+    const j = locate(c, t);
+    if (j < c.count) return Math.max(c.ivStart[j]!, t);
+    c = timeline.chunk(c.index + 1);
+    if (c.count > 0) return c.ivStart[0]!;
+    // A closed chunk may start a closure long enough to fail: the day walk reports it.
+    return nextOpenWalk(t);
+  }
+
+  function isOpenWalk(t: number): boolean {
+    const iv = plans.plan(plans.dayOf(t)).iv;
+    for (let i = 0; i < iv.length; i += 2) if (t >= iv[i]! && t < iv[i + 1]!) return true;
+    return false;
+  }
+
+  function nextOpenWalk(t: number): number {
+    let day = plans.dayOf(t);
+    const first = day;
+    for (;;) {
+      const iv = plans.plan(day).iv;
+      for (let i = 0; i < iv.length; i += 2) {
+        if (iv[i + 1]! > t) return Math.max(iv[i]!, t);
+      }
+      day++;
+      if (weekTotal === 0) day = plans.nextIrregular(day, first + MAX_CLOSED_DAYS + 1);
+      if (day - first > MAX_CLOSED_DAYS) throw neverOpens(first, 'nextOpen');
+    }
+  }
+
   function addMs(s: number, amount: number): number {
     let rem = amount;
     let day = plans.dayOf(s);
@@ -204,23 +236,14 @@ export function createCalendar(spec: CalendarSpec): BusinessCalendar {
     },
     isOpen(at: Date): boolean {
       const t = checkDate(at, 'at', 'isOpen');
-      const iv = plans.plan(plans.dayOf(t)).iv;
-      for (let i = 0; i < iv.length; i += 2) if (t >= iv[i]! && t < iv[i + 1]!) return true;
-      return false;
+      if (t > FAST_LIMIT || t < -FAST_LIMIT) return isOpenWalk(t);
+      const c = timeline.find(t);
+      // locate gives the first interval ending after t (or the +inf sentinel): open iff it started.
+      return c.ivStart[locate(c, t)]! <= t;
     },
     nextOpen(at: Date): Date {
       const t = checkDate(at, 'at', 'nextOpen');
-      let day = plans.dayOf(t);
-      const first = day;
-      for (;;) {
-        const iv = plans.plan(day).iv;
-        for (let i = 0; i < iv.length; i += 2) {
-          if (iv[i + 1]! > t) return new Date(Math.max(iv[i]!, t));
-        }
-        day++;
-        if (weekTotal === 0) day = plans.nextIrregular(day, first + MAX_CLOSED_DAYS + 1);
-        if (day - first > MAX_CLOSED_DAYS) throw neverOpens(first, 'nextOpen');
-      }
+      return new Date(nextOpenFast(t));
     },
   };
 }

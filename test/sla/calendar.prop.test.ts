@@ -295,3 +295,46 @@ describe('algebraic properties', () => {
     );
   });
 });
+
+describe('T1: isOpen and nextOpen (prefix-sum timeline) against the minute walker', () => {
+  // Offsets and ranges are whole minutes in these zones and years, so the open set is a union of
+  // whole UTC minutes: an instant is open iff its minute is, and nextOpen lands on a minute start.
+  const PROBES = 8;
+  const probesArb = fc.array(
+    fc.tuple(
+      fc.integer({ min: -2 * 1440, max: 12 * 1440 }),
+      // Range starts and ends are whole minutes: probe them exactly and 1 ms either side.
+      fc.oneof(fc.constant(0), fc.constant(59_999), fc.integer({ min: 0, max: 59_999 })),
+    ),
+    { minLength: PROBES, maxLength: PROBES },
+  );
+
+  it('isOpen(t) is the oracle at t; nextOpen(t) is t if open, else the next open minute', () => {
+    fc.assert(
+      fc.property(caseArb, probesArb, (c, probes) => {
+        const cal = createCalendar(c.spec);
+        const open = makeOracle(c);
+        for (const [minute, ms] of probes) {
+          const m = c.start + minute * MIN;
+          const t = m + ms;
+          const isOpen = open(m);
+          expect(cal.isOpen(new Date(t))).toBe(isOpen);
+          let want = t;
+          if (!isOpen) {
+            want = m + MIN;
+            for (let i = 0; !open(want); i++, want += MIN) {
+              if (i > 60 * 1440) throw new Error('oracle found no open minute in 60 days');
+            }
+          }
+          expect(cal.nextOpen(new Date(t)).getTime()).toBe(want);
+          if (!isOpen) {
+            // The oracle's closed-to-open edge, exactly: closed 1 ms before, open at it.
+            expect(cal.isOpen(new Date(want - 1))).toBe(false);
+            expect(cal.isOpen(new Date(want))).toBe(true);
+          }
+        }
+      }),
+      { ...params, numRuns: Math.max(1, Math.floor(RUNS / 4)) },
+    );
+  });
+});

@@ -8,6 +8,9 @@
 import fc from 'fast-check';
 import { type CalendarSpec, createCalendar } from 'ticketkit';
 import { describe, expect, it } from 'vitest';
+import { CACHE_DAYS, DayPlans } from '../../src/sla/_day-plan';
+import { compileSpec } from '../../src/sla/_spec';
+import { zoneTable } from '../../src/sla/_zone';
 
 const SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.FC_RUNS ?? 300);
@@ -36,6 +39,14 @@ const specs: CalendarSpec[] = [
     holidays: ['RRULE:FREQ=MONTHLY;BYMONTHDAY=1'],
   },
   { timeZone: 'Europe/Berlin', weekly: { wed: ['23:00-24:00'] } },
+  {
+    // Closed for 300 days from 2026-03-01: longer than a timeline chunk (128 days).
+    timeZone: 'America/New_York',
+    weekly: { mon: ['09:00-17:00'], fri: ['22:00-24:00'], sat: ['00:00-02:00'] },
+    holidays: Array.from({ length: 300 }, (_, k) =>
+      new Date(Date.UTC(2026, 2, 1) + k * 86_400_000).toISOString().slice(0, 10),
+    ),
+  },
 ];
 const calendars = specs.map(createCalendar);
 const calArb = fc.integer({ min: 0, max: specs.length - 1 }).map((i) => calendars[i]!);
@@ -93,6 +104,65 @@ describe('timeline vs day walk', () => {
       const s = new Date(iso);
       const t = cal.addBusinessMinutes(s, 37 * 60);
       expect(cal.businessMinutesBetween(s, t)).toBe(37 * 60);
+    }
+  });
+});
+
+describe('isOpen / nextOpen on the timeline', () => {
+  // Half the draws inside (or just around) the 300-day closure of the last calendar.
+  const closure = fc.integer({ min: Date.UTC(2026, 1, 1), max: Date.UTC(2027, 0, 15) });
+  const pairArb = fc.oneof(
+    fc.tuple(calArb, instantArb),
+    fc.tuple(fc.constant(calendars[calendars.length - 1]!), closure),
+  );
+
+  it('nextOpen(t) = addBusinessMinutes(t, 1 ms) - 1 ms, and isOpen agrees with it', () => {
+    fc.assert(
+      fc.property(pairArb, ([cal, t]) => {
+        const next = cal.nextOpen(new Date(t)).getTime();
+        expect(next).toBe(cal.addBusinessMinutes(new Date(t), 1 / MIN).getTime() - 1);
+        expect(cal.isOpen(new Date(t))).toBe(next === t);
+        expect(cal.isOpen(new Date(next))).toBe(true);
+        if (next > t) {
+          expect(cal.isOpen(new Date(next - 1))).toBe(false);
+          expect(cal.businessMinutesBetween(new Date(t), new Date(next))).toBe(0);
+        }
+      }),
+      params,
+    );
+  });
+
+  it('the day walk (instants past the timeline range) gives the same answers', () => {
+    // Same weekly calendar, far apart: compare the pattern one whole number of weeks apart in a
+    // fixed-offset zone, so the answer near the Date range edge is a shifted near-today answer.
+    const cal = createCalendar({ timeZone: 'Asia/Shanghai', weekly: { mon: ['09:00-17:00'] } });
+    const WEEK = 7 * DAY;
+    const near = Date.UTC(2026, 0, 5);
+    const far = near + Math.floor((8.6e15 - near) / WEEK) * WEEK;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: WEEK - 1 }), (x) => {
+        expect(cal.isOpen(new Date(far + x))).toBe(cal.isOpen(new Date(near + x)));
+        const nf = cal.nextOpen(new Date(far + x)).getTime() - far;
+        expect(nf).toBe(cal.nextOpen(new Date(near + x)).getTime() - near);
+      }),
+      params,
+    );
+  });
+});
+
+describe('day plan caches', () => {
+  it('stay within CACHE_DAYS entries however many days are asked about, and stay correct', () => {
+    const spec = specs[1]!;
+    const plans = new DayPlans(compileSpec(spec), zoneTable(spec.timeZone));
+    const fresh = new DayPlans(compileSpec(spec), zoneTable(spec.timeZone));
+    const day0 = Math.floor(BASE / DAY);
+    for (let d = day0; d < day0 + 3 * CACHE_DAYS; d++) plans.plan(d);
+    const used = plans.cached();
+    expect(used.plans).toBe(CACHE_DAYS);
+    expect(used.bounds).toBe(CACHE_DAYS);
+    // After evictions, a cached or recomputed plan equals one computed from scratch.
+    for (let d = day0; d < day0 + 3 * CACHE_DAYS; d += 97) {
+      expect(plans.plan(d)).toEqual(fresh.compute(d));
     }
   });
 });
