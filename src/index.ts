@@ -129,6 +129,7 @@ export {
   type DeskSla,
   type DispatchContext,
   type DispatchOutcome,
+  type ImportRecord,
   type IntakeContext,
   type IntakeOutcome,
   type ListQuery,

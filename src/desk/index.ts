@@ -274,7 +274,12 @@ export interface CanOptions<S extends string = string> {
   draft?: Readonly<Record<string, unknown>>;
 }
 
-export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
+export type {
+  DeskImportOptions,
+  DeskImportProgress,
+  DeskImportResult,
+  ImportRecord,
+} from './_import';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
