@@ -3,20 +3,24 @@
  * phone, WeChat and email; 12 technicians in Shanghai, Hangzhou and Suzhou on a Shanghai
  * business calendar with public holidays. Round-robin dispatch against weighted dispatch
  * (skill, load, distance), both with the same SLA escalation rules, on the same arrivals.
- * Run with `npx tsx examples/reference-scenario.ts [out.html]`.
+ * Run with `npm run demo` (`npx tsx examples/reference-scenario.ts [out.html] [--memory]`): on the
+ * embedded default store (PGlite), or on the memory store with `--memory`.
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import {
   type Comparison,
   comparisonRow,
   formatComparison,
+  memoryStore,
   renderHtmlReport,
   runSimulation,
   type ScenarioInput,
   type TicketStore,
 } from 'ticketkit';
+import { pgliteStore } from 'ticketkit/adapters/pglite';
 
 const workday = ['09:00-12:00', '13:00-18:00'];
 /** Shanghai office hours, with 2026 public holidays (Qingming, Labour Day, Dragon Boat) and make-up workdays. */
@@ -135,39 +139,75 @@ export const referenceScenario: ScenarioInput = {
   tickMinutes: 15,
 };
 
-/** Runs the comparison, prints the table and writes the HTML report of the weighted run. */
+/** Where the two runs keep their tickets. */
+export type DemoStore =
+  | 'pglite'
+  | 'memory'
+  | ((policy: string) => TicketStore | Promise<TicketStore>);
+
+/**
+ * Runs the comparison, prints the table and writes the HTML report of the weighted run.
+ *
+ * By default both runs use the embedded default store, PGlite (PostgreSQL in WASM, in memory):
+ * one PGlite instance, one set of tables per policy (`rr_`, `w_`). `store: 'memory'` uses the
+ * memory store; `durationDays` shortens the period (the tests use it).
+ */
 export async function main(
   options: {
     out?: string;
     log?: (line: string) => void;
-    store?: (policy: string) => TicketStore | Promise<TicketStore>;
+    store?: DemoStore;
+    durationDays?: number;
+    /** Progress of each run (share of simulated time), e.g. for a progress line on a TTY. */
+    onProgress?: (policy: string, share: number) => void;
   } = {},
 ): Promise<{ comparison: Comparison; htmlPath: string }> {
   const log = options.log ?? console.log;
+  const scenario: ScenarioInput = options.durationDays
+    ? { ...referenceScenario, durationDays: options.durationDays }
+    : referenceScenario;
   const policies = {
     'round-robin': { type: 'round-robin' },
     weighted: { type: 'weighted', weights: { skill: 0.3, load: 0.2, distance: 0.5 } },
   } as const;
+  const kind = options.store ?? 'pglite';
+  // PGlite: one instance (one start-up, a few seconds) shared by both runs, separate tables.
+  let pglite: PGlite | undefined;
+  const storeFor = async (policy: string): Promise<TicketStore> => {
+    if (typeof kind === 'function') return kind(policy);
+    if (kind === 'memory') return memoryStore();
+    pglite ??= await PGlite.create();
+    const store = pgliteStore({ pglite, tablePrefix: policy === 'weighted' ? 'w_' : 'rr_' });
+    await store.ready();
+    return store;
+  };
   // Both runs share the seed, so they see the same arrivals, work and customers.
   const runs = [];
-  for (const [name, dispatch] of Object.entries(policies)) {
-    runs.push(
-      await runSimulation(referenceScenario, {
-        dispatch,
-        groupBy: ['team'],
-        ...(options.store ? { store: await options.store(name) } : {}),
-      }),
-    );
+  try {
+    for (const [name, dispatch] of Object.entries(policies)) {
+      const store = await storeFor(name);
+      runs.push(
+        await runSimulation(scenario, {
+          dispatch,
+          groupBy: ['team'],
+          store,
+          ...(options.onProgress ? { onProgress: (p) => options.onProgress?.(name, p.share) } : {}),
+        }),
+      );
+      if (typeof kind !== 'function') await store.close();
+    }
+  } finally {
+    await pglite?.close();
   }
   const rows = runs.map((r) => comparisonRow(r.result));
   const comparison: Comparison = {
-    scenario: referenceScenario.name ?? 'reference',
+    scenario: scenario.name ?? 'reference',
     seed: runs[0]!.result.seed,
     rows,
     results: Object.fromEntries(runs.map((r) => [r.result.policy, r.result])),
   };
   log(
-    `${referenceScenario.name}: ${rows[0]?.tickets} tickets over ${referenceScenario.durationDays} days, seed ${comparison.seed}\n`,
+    `${scenario.name}: ${rows[0]?.tickets} tickets over ${scenario.durationDays} days, seed ${comparison.seed}, ${typeof kind === 'function' ? 'your' : kind} store\n`,
   );
   log(formatComparison(comparison));
   const run = runs[1]!;
@@ -182,6 +222,24 @@ export async function main(
   return { comparison, htmlPath };
 }
 
+// `npm run demo [-- out.html] [--memory]`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await main({ ...(process.argv[2] ? { out: process.argv[2] } : {}) });
+  const args = process.argv.slice(2);
+  const out = args.find((a) => !a.startsWith('--'));
+  const tty = process.stderr.isTTY === true;
+  const t0 = performance.now();
+  await main({
+    ...(out ? { out } : {}),
+    store: args.includes('--memory') ? 'memory' : 'pglite',
+    ...(tty
+      ? {
+          onProgress: (policy: string, share: number) =>
+            process.stderr.write(
+              `\r  simulating ${policy.padEnd(11)} ${(share * 100).toFixed(0).padStart(3)}%\x1b[K`,
+            ),
+        }
+      : {}),
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }

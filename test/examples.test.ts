@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main as quickstart } from '../examples/quickstart';
+import { main as demo } from '../examples/reference-scenario';
 import { main as slaCalendar } from '../examples/sla-calendar';
 
 describe('examples', () => {
@@ -35,4 +39,27 @@ describe('examples', () => {
     expect(board.rows[0]?.ticket.id).toBe(urgent.id);
     expect(lines.filter((l) => l.includes('escalated (tell-lead')).length).toBe(2);
   });
+
+  it('npm run demo: the reference comparison on PGlite (two weeks) equals the memory store run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-demo-'));
+    const lines: string[] = [];
+    const onPglite = await demo({
+      out: join(dir, 'pglite.html'),
+      log: (l) => lines.push(l),
+      durationDays: 14,
+    });
+    const onMemory = await demo({
+      out: join(dir, 'memory.html'),
+      log: () => {},
+      durationDays: 14,
+      store: 'memory',
+    });
+    const rows = onPglite.comparison.rows;
+    expect(rows.map((r) => r.policy)).toEqual(['round-robin', 'weighted']);
+    expect(rows[0]!.tickets).toBeGreaterThan(100);
+    // The store does not change the simulation: same tickets, same figures, same report.
+    expect(rows).toEqual(onMemory.comparison.rows);
+    expect(readFileSync(onPglite.htmlPath, 'utf8')).toBe(readFileSync(onMemory.htmlPath, 'utf8'));
+    expect(lines.join('\n')).toContain('pglite store');
+  }, 120_000);
 });

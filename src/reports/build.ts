@@ -1,6 +1,7 @@
 import { type AuditEntry, dwellTimes } from '../audit/index';
 import type { SlaMetric, SlaPolicy, SlaState } from '../sla/index';
 import type { Ticket } from '../ticket/index';
+import { isoMs } from './_iso';
 
 /** A dimension to group by. `region` reads `ticket.custom.region`; `agent` the assignee. */
 export type GroupKey = 'team' | 'agent' | 'category' | 'priority' | 'channel' | 'region';
@@ -247,12 +248,12 @@ class Block {
           a = { attained: 0, missed: 0, pending: 0 };
           this.sla.set(c.metric, a);
         }
-        if (c.breachedAt !== null && Date.parse(c.breachedAt) < this.to) a.missed++;
+        if (c.breachedAt !== null && isoMs(c.breachedAt) < this.to) a.missed++;
         else if (c.status === 'met') a.attained++;
         else if (
           (c.status === 'running' || c.status === 'breached') &&
           c.dueAt !== null &&
-          Date.parse(c.dueAt) <= this.to
+          isoMs(c.dueAt) <= this.to
         )
           a.missed++;
         else a.pending++;
@@ -434,9 +435,9 @@ export async function buildReport(
   for await (const t of tickets as AsyncIterable<Ticket>) {
     const h = await historyOf(t);
     rows.push({ t, h });
-    const c = Date.parse(t.createdAt);
+    const c = isoMs(t.createdAt);
     if (c < earliest) earliest = c;
-    const u = Date.parse(h.length ? h[h.length - 1]!.at : t.updatedAt);
+    const u = isoMs(h.length ? h[h.length - 1]!.at : t.updatedAt);
     if (u > latest) latest = u;
   }
   const from = from0 ?? (Number.isFinite(earliest) ? earliest : 0);
@@ -455,7 +456,7 @@ export async function buildReport(
   const bucket = (ms: number) => Math.floor((ms - from) / 60_000 / bucketMinutes);
 
   for (const { t, h } of rows) {
-    const createdAt = Date.parse(t.createdAt);
+    const createdAt = isoMs(t.createdAt);
     if (createdAt >= to) continue;
     const inCohort = createdAt >= from;
     let frAt: number | null = null;
@@ -478,7 +479,7 @@ export async function buildReport(
       workSince = null;
     };
     for (const e of h) {
-      const at = Date.parse(e.at);
+      const at = isoMs(e.at);
       if (at >= to) break;
       upto.push(e);
       const ch = e.changes;

@@ -8,7 +8,11 @@ describe('examples/reference-scenario', () => {
   it('compares round-robin with weighted dispatch and writes the HTML report', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'tk-ref-')), 'report.html');
     const lines: string[] = [];
-    const { comparison, htmlPath } = await main({ out, log: (l) => lines.push(l) });
+    const { comparison, htmlPath } = await main({
+      out,
+      log: (l) => lines.push(l),
+      store: 'memory',
+    });
     const [rr, w] = comparison.rows;
     expect(rr!.policy).toBe('round-robin');
     expect(w!.policy).toBe('weighted');
