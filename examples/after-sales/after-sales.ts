@@ -17,6 +17,7 @@ import {
   type DeskImportResult,
   defineRouting,
   memoryOutbox,
+  type OutboxPort,
   type RecipientDirectory,
   routeToOutbox,
   seededRandom,
@@ -208,7 +209,9 @@ export async function main(
     },
   ]);
   const directory: RecipientDirectory = { resolve: () => [{ id: 'crm' }], canRead: () => true };
-  const outbox = memoryOutbox();
+  // The store's own notification outbox when it has one (PGlite, PostgreSQL): durable, so a
+  // message routed just before a crash is still delivered after it.
+  const outbox = (store as { outbox?: OutboxPort }).outbox ?? memoryOutbox();
   const queue = createNotificationQueue({
     clock,
     store: outbox,
