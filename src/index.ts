@@ -59,12 +59,17 @@ export {
 
 // --- audit ---
 export {
+  AUDIT_GENESIS_HASH,
   type AuditAction,
   type AuditActor,
+  type AuditChainLink,
+  type AuditChainVerification,
   type AuditEntry,
   dwellTimes,
+  hashAuditEntry,
   replayAudit,
   type StateDwell,
+  verifyAuditChainLinks,
 } from './audit/index';
 // --- classify ---
 export {
@@ -442,6 +447,7 @@ export {
 } from './state-machine/index';
 // --- store ---
 export {
+  type AuditChain,
   type BatchOutcome,
   type ClaimedTimer,
   type Comment,

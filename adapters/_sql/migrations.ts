@@ -147,6 +147,24 @@ CREATE INDEX IF NOT EXISTS {n:outbox_ticket_idx} ON {t:outbox} (tenant_id, ticke
 CREATE INDEX IF NOT EXISTS {n:sla_timers_lease_idx} ON {t:sla_timers} (lease_until)
   WHERE lease_until IS NOT NULL;
 
+-- The sealed audit hash chain: one link per audit entry, per tenant, gapless seq.
+ALTER TABLE {t:audit} ADD COLUMN IF NOT EXISTS pos bigint GENERATED ALWAYS AS IDENTITY;
+CREATE INDEX IF NOT EXISTS {n:audit_pos_idx} ON {t:audit} (tenant_id, pos);
+CREATE TABLE IF NOT EXISTS {t:audit_chain} (
+  tenant_id text COLLATE "C" NOT NULL,
+  seq       bigint NOT NULL,
+  ticket_id text COLLATE "C" NOT NULL,
+  entry_seq integer NOT NULL,
+  prev_hash text COLLATE "C" NOT NULL,
+  hash      text COLLATE "C" NOT NULL,
+  PRIMARY KEY (tenant_id, seq),
+  UNIQUE (tenant_id, ticket_id, entry_seq),
+  UNIQUE (tenant_id, prev_hash)
+);
+DROP TRIGGER IF EXISTS {n:audit_chain_append_only} ON {t:audit_chain};
+CREATE TRIGGER {n:audit_chain_append_only} BEFORE UPDATE OR DELETE ON {t:audit_chain}
+  FOR EACH ROW EXECUTE FUNCTION {t:audit_append_only}();
+
 CREATE TABLE IF NOT EXISTS {t:notify_outbox} (
   id           text COLLATE "C" PRIMARY KEY,
   position     bigint GENERATED ALWAYS AS IDENTITY,
@@ -188,6 +206,7 @@ export const TENANT_TABLES = [
   'outbox',
   'import_batches',
   'notify_outbox',
+  'audit_chain',
 ] as const;
 
 /**

@@ -6,6 +6,9 @@
  * @internal
  */
 import {
+  AUDIT_GENESIS_HASH,
+  type AuditChain,
+  type AuditChainLink,
   type AuditEntry,
   type BatchOutcome,
   type ClaimedTimer,
@@ -13,6 +16,7 @@ import {
   type Commit,
   type CommitOutcome,
   type EventOutbox,
+  hashAuditEntry,
   type IdempotencyRecord,
   PRIORITY_RANK,
   type SlaTimers,
@@ -21,6 +25,7 @@ import {
   type StoreListQuery,
   type Ticket,
   type TicketStore,
+  verifyAuditChainLinks,
 } from 'ticketkit';
 import {
   bulkInsert,
@@ -61,6 +66,8 @@ export interface SqlStore extends TicketStore {
   readonly slaTimers: SlaTimers;
   /** The transactional event outbox in the `outbox` table, claimed with `FOR UPDATE SKIP LOCKED`. */
   readonly eventOutbox: EventOutbox;
+  /** The sealed audit hash chain in the `audit_chain` table. */
+  readonly auditChain: AuditChain;
   /**
    * Resolves once the connection is open and migrations are applied; rejects with the open
    * error. Every method awaits it too, so calling it is optional: do so to fail fast at start-up.
@@ -317,6 +324,97 @@ export function createSqlStore(
     },
   };
 
+  // --- the sealed audit chain ---------------------------------------------------------------
+  const CH = qualified(names, 'audit_chain');
+  const chainLock = `ticketkit:chain:${names.schema}:${names.prefix}:`;
+  const auditChain: AuditChain = {
+    async seal(tenantId, limit = 10_000) {
+      const n = Math.max(0, Math.min(Math.trunc(limit) || 0, 100_000));
+      if (n === 0) return 0;
+      const db = await opened;
+      return db.transaction(async (tx) => {
+        if (rls) await setTenant(tx, tenantId);
+        // One sealer per tenant at a time; a second one waits, then finds the work done.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [chainLock + tenantId]);
+        const head = await tx.query<{ seq: string; hash: string }>(
+          `SELECT s.seq::text AS seq, s.hash FROM ${CH} AS s WHERE s.tenant_id = $1 ORDER BY s.seq DESC LIMIT 1`,
+          [tenantId],
+        );
+        const todo = await tx.query<{ ticket_id: string; seq: number; entry: string }>(
+          `SELECT a.ticket_id, a.seq, a.entry::text AS entry FROM ${A} AS a
+           WHERE a.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM ${CH} AS c
+             WHERE c.tenant_id = a.tenant_id AND c.ticket_id = a.ticket_id AND c.entry_seq = a.seq)
+           ORDER BY a.pos LIMIT $2`,
+          [tenantId, n],
+        );
+        if (todo.rows.length === 0) return 0;
+        let seq = Number(head.rows[0]?.seq ?? 0);
+        let prev = head.rows[0]?.hash ?? AUDIT_GENESIS_HASH;
+        const cols = { seq: [] as number[], t: [] as string[], e: [] as number[] };
+        const hashes = { prev: [] as string[], hash: [] as string[] };
+        for (const r of todo.rows) {
+          const hash = hashAuditEntry(prev, JSON.parse(r.entry) as AuditEntry);
+          cols.seq.push(++seq);
+          cols.t.push(r.ticket_id);
+          cols.e.push(Number(r.seq));
+          hashes.prev.push(prev);
+          hashes.hash.push(hash);
+          prev = hash;
+        }
+        await tx.query(
+          `INSERT INTO ${CH} (tenant_id, seq, ticket_id, entry_seq, prev_hash, hash)
+           SELECT $1, x.seq, x.ticket_id, x.entry_seq, x.prev_hash, x.hash
+           FROM unnest($2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[])
+             AS x(seq, ticket_id, entry_seq, prev_hash, hash)`,
+          [tenantId, cols.seq, cols.t, cols.e, hashes.prev, hashes.hash],
+        );
+        return todo.rows.length;
+      });
+    },
+    async verify(tenantId) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{
+          seq: string;
+          ticket_id: string;
+          entry_seq: number;
+          prev_hash: string;
+          hash: string;
+          entry: string | null;
+        }>(
+          `SELECT c.seq::text AS seq, c.ticket_id, c.entry_seq, c.prev_hash, c.hash,
+             a.entry::text AS entry
+           FROM ${CH} AS c LEFT JOIN ${A} AS a
+             ON a.tenant_id = c.tenant_id AND a.ticket_id = c.ticket_id AND a.seq = c.entry_seq
+           WHERE c.tenant_id = $1 ORDER BY c.seq`,
+          [tenantId],
+        ),
+      );
+      const entries = new Map<AuditChainLink, AuditEntry>();
+      const links = rows.map((r) => {
+        const link: AuditChainLink = {
+          tenantId,
+          seq: Number(r.seq),
+          ticketId: r.ticket_id,
+          entrySeq: Number(r.entry_seq),
+          prevHash: r.prev_hash,
+          hash: r.hash,
+        };
+        if (r.entry !== null) entries.set(link, JSON.parse(r.entry) as AuditEntry);
+        return link;
+      });
+      return verifyAuditChainLinks(links, (l) => entries.get(l));
+    },
+    async head(tenantId) {
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ seq: string; hash: string }>(
+          `SELECT s.seq::text AS seq, s.hash FROM ${CH} AS s WHERE s.tenant_id = $1 ORDER BY s.seq DESC LIMIT 1`,
+          [tenantId],
+        ),
+      );
+      return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+    },
+  };
+
   // --- durable SLA timers ------------------------------------------------------------------
   const claimTimers = `UPDATE ${S} AS t SET lease_owner = $3, lease_until = $4::timestamptz
     FROM (SELECT tenant_id, ticket_id, metric FROM ${S}
@@ -507,6 +605,7 @@ export function createSqlStore(
     capabilities: Object.freeze({ ...options.capabilities }),
     slaTimers,
     eventOutbox,
+    auditChain,
     outbox: createSqlOutbox(opened, { name: options.name, names, rowLevelSecurity: rls }),
 
     async ready() {

@@ -102,3 +102,11 @@ export function dwellTimes(entries: readonly AuditEntry[], now: Date): StateDwel
   if (state !== undefined) totals.get(state)!.ms += Math.max(0, now.getTime() - since);
   return [...totals].map(([s, t]) => ({ state: s, ms: t.ms, visits: t.visits }));
 }
+
+export {
+  AUDIT_GENESIS_HASH,
+  type AuditChainLink,
+  type AuditChainVerification,
+  hashAuditEntry,
+  verifyAuditChainLinks,
+} from './chain';

@@ -4,6 +4,7 @@
  * @module store
  */
 
+export { type MemoryAuditChain, memoryAuditChain } from './chain';
 export { type MemoryEventOutbox, memoryEventOutbox } from './events';
 export {
   type MemoryStore,
@@ -12,6 +13,7 @@ export {
   memoryStore,
 } from './memory';
 export {
+  type AuditChain,
   type BatchOutcome,
   type ClaimedTimer,
   type Comment,

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/index';
 import type { Ticket } from '../ticket/index';
+import { type MemoryAuditChain, memoryAuditChain } from './chain';
 import { type MemoryEventOutbox, memoryEventOutbox } from './events';
 import {
   type Comment,
@@ -72,6 +73,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const tenants = new Map<string, Tenant>();
   const timers: MemorySlaTimers = memorySlaTimers();
   const events: MemoryEventOutbox = memoryEventOutbox();
+  const chain: MemoryAuditChain = memoryAuditChain((tenantId, ticketId, seq) =>
+    tenants
+      .get(tenantId)
+      ?.audit.get(ticketId)
+      ?.find((e) => e.seq === seq),
+  );
   const tenant = (id: string): Tenant => {
     let t = tenants.get(id);
     if (!t) {
@@ -151,6 +158,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       timers.write(c.tenantId, c.ticket.id, c.slaDueAt, c.ticket.version);
     }
     if (c.events?.length) events.write(c.tenantId, c.ticket.id, c.events);
+    chain.append(c.audit);
   };
 
   return {
@@ -158,6 +166,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     capabilities: { multiProcess: false, durable: false },
     slaTimers: timers,
     eventOutbox: events,
+    auditChain: chain,
 
     async getTicket(tenantId, id) {
       return tenants.get(tenantId)?.tickets.get(id) ?? null;

@@ -10,7 +10,7 @@
  * Every method takes the tenant id first; a store must never return or touch another
  * tenant's rows.
  */
-import type { AuditEntry } from '../audit/index';
+import type { AuditChainVerification, AuditEntry } from '../audit/index';
 import type { Priority, Ticket } from '../ticket/index';
 
 /** A comment on a ticket. */
@@ -118,6 +118,24 @@ export interface EventOutbox {
   retry(id: string, retryAt: Date, error: string): Promise<void>;
   /** Number of events not delivered yet. */
   pending(): Promise<number>;
+}
+
+/**
+ * A tenant-wide hash chain over the audit trail, sealed after the fact. Commits append audit
+ * entries without touching any shared row (so concurrent writers never queue behind one chain
+ * head); `seal` then links every unsealed entry, in the order it finds them, into the tenant's
+ * chain: gapless positions 1, 2, 3, ... and `hash = SHA-256(prevHash ‖ canonical entry)`. One
+ * sealer per tenant runs at a time (an advisory lock in SQL); each entry is sealed once (a
+ * unique key). `verify` recomputes the chain and reports the first edited, deleted or
+ * reordered entry or link; `head` is the anchor to keep elsewhere.
+ */
+export interface AuditChain {
+  /** Seals up to `limit` (default 10,000) unsealed entries of the tenant; returns how many. */
+  seal(tenantId: string, limit?: number): Promise<number>;
+  /** Recomputes the whole chain of the tenant. */
+  verify(tenantId: string): Promise<AuditChainVerification>;
+  /** The last link (position and hash), or null before the first seal. */
+  head(tenantId: string): Promise<{ readonly seq: number; readonly hash: string } | null>;
 }
 
 /** A due SLA timer claimed by {@link SlaTimers.claimDue}. */
@@ -262,6 +280,8 @@ export interface TicketStore {
   readonly slaTimers?: SlaTimers;
   /** The transactional event outbox (optional); see {@link Commit.events}. */
   readonly eventOutbox?: EventOutbox;
+  /** The sealed audit hash chain (optional); see {@link AuditChain}. */
+  readonly auditChain?: AuditChain;
   /** Releases resources (connections, file handles). */
   close(): Promise<void>;
 }

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const TABLES =
-  'tk_tickets, tk_audit, tk_comments, tk_idempotency, tk_sla_timers, tk_outbox, tk_import_batches, tk_notify_outbox';
+  'tk_tickets, tk_audit, tk_comments, tk_idempotency, tk_sla_timers, tk_outbox, tk_import_batches, tk_notify_outbox, tk_audit_chain';
 
 /** Raw reads with SQL, bypassing the store. */
 function sqlInspector(q: PGlite, table = (name: string) => `tk_${name}`): StoreInspector {
@@ -168,6 +168,7 @@ runStoreConformance({
           );
           expect(tables.rows.map((r) => r.t)).toEqual([
             'tk_audit',
+            'tk_audit_chain',
             'tk_comments',
             'tk_idempotency',
             'tk_import_batches',

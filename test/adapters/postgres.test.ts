@@ -27,6 +27,7 @@ const TABLES = [
   'outbox',
   'import_batches',
   'notify_outbox',
+  'audit_chain',
 ];
 
 const insertCommit = (t: Ticket): Commit => ({
