@@ -70,6 +70,7 @@ import type {
   TicketStore,
 } from '../store/port';
 import {
+  type ExternalRefs,
   issuesFromZod,
   nextTicketVersion,
   PRIORITIES,
@@ -83,6 +84,13 @@ import {
   TicketPatchSchema,
 } from '../ticket/index';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
+import {
+  applyLinkChange,
+  createDeskLinks,
+  type DeskLinks,
+  keepLinks,
+  type LinkChange,
+} from './_links';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -275,6 +283,7 @@ export interface CanOptions<S extends string = string> {
 }
 
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
+export type { DeskLinks, LinkCommandContext, LinkPage, LinkQuery, LinkReadContext } from './_links';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
@@ -472,6 +481,8 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly outbox: DeskOutbox<S>;
   /** Approval flows on tickets (needs `createTicketing({ approvals })`). */
   readonly approvals: DeskApprovals;
+  /** Links between tickets and records in other systems (CRM customer, serial, order). */
+  readonly links: DeskLinks<Ticket<S>>;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -1061,7 +1072,10 @@ export function createTicketing<S extends string = DefaultStatus>(
           else merged[k] = v;
         }
         value = parseCustom(merged, ['custom']);
-      } else if (field === 'externalRefs' && raw === null) value = {};
+      } else if (field === 'externalRefs') {
+        // Links change only through desk.links: a patch replaces the plain refs, links stay.
+        value = keepLinks(raw as ExternalRefs | null, current.externalRefs);
+      }
       if (!sameValue(current[field as keyof Ticket], value)) {
         changes[field] = { from: current[field as keyof Ticket], to: value };
         next[field] = value;
@@ -1225,6 +1239,19 @@ export function createTicketing<S extends string = DefaultStatus>(
       comments: [comment],
       result: { comment, ticket },
       event: { ...draftEvent('ticket.commented'), comment },
+    };
+  };
+
+  const planLink: Plan<LinkChange, Ticket<S>> = (current, now, actor, arg) => {
+    authorize({ actor, action: 'link', ticket: current, link: arg.link });
+    const r = applyLinkChange(current, arg, toIso(now));
+    if (!r) return { noop: current };
+    return {
+      ticket: r.ticket,
+      action: arg.op,
+      changes: r.changes,
+      meta: { link: arg.link },
+      event: { ...draftEvent('ticket.updated'), changes: r.changes },
     };
   };
 
@@ -2169,6 +2196,17 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
   };
 
+  const linksApi = createDeskLinks<Ticket<S>>({
+    store,
+    tenantOf,
+    checkActor,
+    decide,
+    authorize,
+    loadOrThrow,
+    wrap,
+    change: (id, ctx, arg) => change(arg.op, id, ctx as CommandContext, arg, planLink),
+  });
+
   const desk: Desk<S> = {
     workflow,
     policy,
@@ -2177,6 +2215,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     sla: slaApi,
     outbox: outboxApi,
     approvals: approvalsApi,
+    links: linksApi,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);
