@@ -91,6 +91,13 @@ import {
   keepLinks,
   type LinkChange,
 } from './_links';
+import {
+  checkSimilarConfig,
+  createDeskSimilar,
+  type SimilarConfig,
+  type SimilarQuery,
+  type SimilarTickets,
+} from './_similar';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -149,6 +156,12 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
    * `onReject: { moveTo }` moves the ticket there.
    */
   approvals?: { engine: Approvals; flows: readonly ApprovalFlow[] };
+  /**
+   * How `desk.similar` indexes resolved tickets: one BM25 index per tenant, built from the
+   * store on the first query (the `maxTickets` most recently updated), kept current by this
+   * desk's own changes, rebuilt after `refreshMs`. See docs/guides/classification.md.
+   */
+  similar?: SimilarConfig<S>;
   /** Automatic assignment with a dispatcher (see `createDispatcher`). */
   dispatch?: {
     dispatcher: Dispatcher;
@@ -284,6 +297,7 @@ export interface CanOptions<S extends string = string> {
 
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
 export type { DeskLinks, LinkCommandContext, LinkPage, LinkQuery, LinkReadContext } from './_links';
+export type { SimilarConfig, SimilarQuery, SimilarTicket, SimilarTickets } from './_similar';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
@@ -483,6 +497,22 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly approvals: DeskApprovals;
   /** Links between tickets and records in other systems (CRM customer, serial, order). */
   readonly links: DeskLinks<Ticket<S>>;
+  /**
+   * Resolved tickets most like this one (BM25 over title and description), that the actor may
+   * read, with the most frequent resolutions among them as the suggested root cause. Needs
+   * `read` on the ticket. Configure the index with `createTicketing({ similar })`.
+   *
+   * @example
+   * ```ts
+   * const { items, rootCauses } = await desk.similar(ticket.id, { limit: 5 }, { actor });
+   * rootCauses[0]; // { cause: '搓纸轮老化', count: 3, ids: [...] }
+   * ```
+   */
+  similar(
+    ticketId: string,
+    query?: SimilarQuery,
+    ctx?: ReadContext,
+  ): Promise<SimilarTickets<Ticket<S>>>;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -2207,6 +2237,27 @@ export function createTicketing<S extends string = DefaultStatus>(
     change: (id, ctx, arg) => change(arg.op, id, ctx as CommandContext, arg, planLink),
   });
 
+  checkSimilarConfig(options.similar as SimilarConfig<string> | undefined, (st) =>
+    workflow.hasState(st as S),
+  );
+  const similarApi = createDeskSimilar<S, Ticket<S>>(
+    {
+      store,
+      clock,
+      states:
+        options.similar?.states ??
+        workflow.states.filter((st) => ['resolved', 'closed'].includes(workflow.kindOf(st))),
+      tenantOf,
+      checkActor,
+      decide,
+      authorize,
+      loadOrThrow,
+      wrap,
+      on: (event, listener) => desk.on(event, listener),
+    },
+    options.similar,
+  );
+
   const desk: Desk<S> = {
     workflow,
     policy,
@@ -2216,6 +2267,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     outbox: outboxApi,
     approvals: approvalsApi,
     links: linksApi,
+    similar: similarApi,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);

@@ -1,5 +1,5 @@
 /**
- * Z1: the permission matrix, 6 roles x 22 actions x 4 relations x 2 tenants = 1,056 cases, each
+ * Z1: the permission matrix, 6 roles x 23 actions x 4 relations x 2 tenants = 1,104 cases, each
  * run through the public API and compared with an oracle table written independently of the
  * policy code. A meta-test fails if a desk method is missing from the matrix.
  */
@@ -39,6 +39,7 @@ const ACTIONS = [
   'link-add',
   'links-of',
   'links-find',
+  'similar',
 ] as const;
 type Role = (typeof ROLES)[number];
 type Relation = (typeof RELATIONS)[number];
@@ -69,6 +70,7 @@ const METHOD_OF: Record<ActionName, string> = {
   'link-add': 'links.add',
   'links-of': 'links.of',
   'links-find': 'links.find',
+  similar: 'similar',
 };
 /** Methods that share a row with another (same check, same path). */
 const SAME_AS: Record<string, string> = {
@@ -126,6 +128,7 @@ function oracle(role: Role, action: ActionName, rel: Relation, tenant: 'same' | 
         'children',
         'links-of',
         'links-find',
+        'similar',
       ].includes(action)
         ? 'ok'
         : 'denied';
@@ -254,6 +257,9 @@ async function run(
         return 'ok';
       case 'dispatch':
         return (await desk.dispatch(t.id, { ...ctx, reassign: true })).assigned ? 'ok' : 'denied';
+      case 'similar':
+        await desk.similar(t.id, {}, ctx);
+        return 'ok';
       case 'link-add':
         await desk.links.add(t.id, crm, ctx);
         return 'ok';
@@ -273,7 +279,7 @@ async function run(
 }
 
 describe('permission matrix (Z1)', () => {
-  it('matches the oracle in all 1,056 cases', async () => {
+  it('matches the oracle in all 1,104 cases', async () => {
     const mismatches: string[] = [];
     let cases = 0;
     for (const role of ROLES)
@@ -286,7 +292,7 @@ describe('permission matrix (Z1)', () => {
             if (got !== want)
               mismatches.push(`${role} ${action} ${rel} ${tenant}: want ${want}, got ${got}`);
           }
-    expect(cases).toBe(1056);
+    expect(cases).toBe(1104);
     expect(mismatches).toEqual([]);
   });
 
