@@ -115,6 +115,9 @@ export {
 } from './clock/index';
 // --- desk ---
 export {
+  type AutoHandleContext,
+  type AutoHandleResult,
+  type AutoHandler,
   type CanOptions,
   type CommandContext,
   type CommentInput,
@@ -122,6 +125,7 @@ export {
   createTicketing,
   type Desk,
   type DeskApprovals,
+  type DeskAutomation,
   type DeskImportOptions,
   type DeskImportProgress,
   type DeskImportResult,

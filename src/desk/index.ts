@@ -83,6 +83,7 @@ import {
   type TicketPatch,
   TicketPatchSchema,
 } from '../ticket/index';
+import { createAutomation, type DeskAutomation } from './_auto';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
 import {
   applyLinkChange,
@@ -295,6 +296,12 @@ export interface CanOptions<S extends string = string> {
   draft?: Readonly<Record<string, unknown>>;
 }
 
+export type {
+  AutoHandleContext,
+  AutoHandleResult,
+  AutoHandler,
+  DeskAutomation,
+} from './_auto';
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
 export type { DeskLinks, LinkCommandContext, LinkPage, LinkQuery, LinkReadContext } from './_links';
 export type { SimilarConfig, SimilarQuery, SimilarTicket, SimilarTickets } from './_similar';
@@ -497,6 +504,12 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly approvals: DeskApprovals;
   /** Links between tickets and records in other systems (CRM customer, serial, order). */
   readonly links: DeskLinks<Ticket<S>>;
+  /**
+   * Automatic handling of standard requests: register a handler for a kind of ticket; a
+   * matching new ticket is handled and resolved by a system actor after `create` returns, or
+   * handed to a person (internal comment, auto-dispatch) when the handler fails.
+   */
+  readonly automation: DeskAutomation<Ticket<S>>;
   /**
    * Resolved tickets most like this one (BM25 over title and description), that the actor may
    * read, with the most frequent resolutions among them as the suggested root cause. Needs
@@ -2151,9 +2164,22 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
-  const guardedTransition = async (id: string, to: S, ctx: CommandContext, closing: boolean) => {
+  const guardedTransition = async (
+    id: string,
+    to: S,
+    ctx: CommandContext,
+    closing: boolean,
+    meta?: Record<string, unknown>,
+  ) => {
     const gated = gatedStates.has(to);
-    const t = await change('transition', id, ctx, to, planTransition, async (cur, next) => {
+    const plan: Plan<S, Ticket<S>> = meta
+      ? (cur, now, actor, st) => {
+          const planned = planTransition(cur, now, actor, st);
+          if ('noop' in planned) return planned;
+          return { ...planned, meta: { ...(planned.meta ?? {}), ...meta } };
+        }
+      : planTransition;
+    const t = await change('transition', id, ctx, to, plan, async (cur, next) => {
       if (gated) await refuseUnapproved(cur, next);
       if (closing && blockParent) await refuseOpenChildren(cur, next);
     });
@@ -2237,6 +2263,35 @@ export function createTicketing<S extends string = DefaultStatus>(
     change: (id, ctx, arg) => change(arg.op, id, ctx as CommandContext, arg, planLink),
   });
 
+  const automation = createAutomation<Ticket<S>>({
+    clock,
+    addSystemActor: (a) => systemActors.add(a),
+    getTicket: (tenantId, id) =>
+      wrap('getTicket', () => store.getTicket(tenantId, id)) as Promise<Ticket<S> | null>,
+    isDone: (st) => !workflow.hasState(st as S) || isDone(st as S),
+    pathToResolved: (st) =>
+      workflow.hasState(st as S) ? pathTo(st as S, (x) => workflow.kindOf(x) === 'resolved') : null,
+    transition: (id, to, tenantId, actor, meta) =>
+      guardedTransition(id, to as S, { actor, tenantId }, isDone(to as S), { ...meta }),
+    comment: (id, input, tenantId, actor, meta) =>
+      change('comment', id, { actor, tenantId }, input, (cur, now, a, arg) => {
+        const planned = planComment(cur, now, a, arg);
+        if ('noop' in planned) return planned;
+        return { ...planned, meta: { ...(planned.meta ?? {}), ...meta } };
+      }),
+    ...(dispatchCfg?.autoDispatch
+      ? {
+          dispatch: (id: string, tenantId: string) =>
+            dispatchTicket(id, { actor: DISPATCH_ACTOR, tenantId }),
+        }
+      : {}),
+    report: (e) =>
+      console.error(
+        'ticketkit: automatic handling of a ticket failed; the ticket is left open for a person.',
+        e,
+      ),
+  });
+
   checkSimilarConfig(options.similar as SimilarConfig<string> | undefined, (st) =>
     workflow.hasState(st as S),
   );
@@ -2268,6 +2323,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     approvals: approvalsApi,
     links: linksApi,
     similar: similarApi,
+    automation: automation.api,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);
@@ -2410,7 +2466,9 @@ export function createTicketing<S extends string = DefaultStatus>(
         ticket,
       });
       if (slaOn) afterSlaCommit(null, ticket, audit.actor);
-      if (dispatchCfg?.autoDispatch) {
+      // A ticket an automatic handler takes is dispatched only if the handler gives up.
+      const handled = automation.start(ticket);
+      if (dispatchCfg?.autoDispatch && !handled) {
         // A follow-up, not part of the create: the ticket is stored whatever happens here, and
         // create returns it as stored (version 1), the same as an idempotent replay would.
         await dispatchTicket(ticket.id, { actor: DISPATCH_ACTOR, tenantId }).catch(

@@ -88,6 +88,9 @@ const EXEMPT: Record<string, string> = {
   'sla.stop': 'stops the system worker; no resource',
   'outbox.relay': 'system worker handing events to the app; no actor',
   'outbox.pending': 'count of undelivered events; no ticket data',
+  'automation.register': 'app configuration: registers a handler; no actor, no resource',
+  'automation.handlers': 'names of registered handlers; no ticket data',
+  'automation.idle': 'waits for running handlers; no resource',
 };
 /**
  * Namespaced methods that check permissions but have no matrix row yet: a known gap, listed so
