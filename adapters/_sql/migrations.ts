@@ -14,6 +14,8 @@
  * @internal
  */
 
+import { MIGRATION_V3 } from './migration-v3';
+
 /** One schema migration. */
 export interface Migration {
   readonly version: number;
@@ -194,6 +196,7 @@ CREATE INDEX IF NOT EXISTS {n:notify_outbox_dead_idx} ON {t:notify_outbox} (tena
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'durable_timers_and_notify_outbox', sql: v2 },
+  MIGRATION_V3,
 ]);
 
 /** Tables holding tenant rows (row-level security applies to each). */

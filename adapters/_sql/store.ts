@@ -774,6 +774,24 @@ export function createSqlStore(
       return new Set(rows.map((r) => r.id));
     },
 
+    async findByExternalRef(tenantId, link, page) {
+      // Served by the GIN expression index of migration v3 (migration-v3.ts): containment of
+      // one link in the ticket's `externalRefs.links`, then keyset by id.
+      const probe = JSON.stringify([
+        { system: link.system, kind: link.kind, externalId: link.externalId },
+      ]);
+      const limit = Math.max(0, Math.min(Math.trunc(Number(page.limit)) || 0, 10_000));
+      const { rows } = await scoped(tenantId, (q) =>
+        q.query<{ doc: string }>(
+          `SELECT doc::text AS doc FROM ${T}
+           WHERE tenant_id = $1 AND (doc -> 'externalRefs' -> 'links')::jsonb @> $2::jsonb
+             AND id > $3 ORDER BY id LIMIT $4`,
+          [tenantId, probe, page.after ?? '', limit],
+        ),
+      );
+      return rows.map((r) => parse<Ticket>(r.doc));
+    },
+
     async countByAssignee(tenantId, statuses) {
       const { rows } = await scoped(tenantId, (q) =>
         q.query<{ assignee: string; n: number }>(

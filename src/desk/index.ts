@@ -70,6 +70,7 @@ import type {
   TicketStore,
 } from '../store/port';
 import {
+  type ExternalRefs,
   issuesFromZod,
   nextTicketVersion,
   PRIORITIES,
@@ -82,7 +83,22 @@ import {
   type TicketPatch,
   TicketPatchSchema,
 } from '../ticket/index';
+import { createAutomation, type DeskAutomation } from './_auto';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
+import {
+  applyLinkChange,
+  createDeskLinks,
+  type DeskLinks,
+  keepLinks,
+  type LinkChange,
+} from './_links';
+import {
+  checkSimilarConfig,
+  createDeskSimilar,
+  type SimilarConfig,
+  type SimilarQuery,
+  type SimilarTickets,
+} from './_similar';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -141,6 +157,12 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
    * `onReject: { moveTo }` moves the ticket there.
    */
   approvals?: { engine: Approvals; flows: readonly ApprovalFlow[] };
+  /**
+   * How `desk.similar` indexes resolved tickets: one BM25 index per tenant, built from the
+   * store on the first query (the `maxTickets` most recently updated), kept current by this
+   * desk's own changes, rebuilt after `refreshMs`. See docs/guides/classification.md.
+   */
+  similar?: SimilarConfig<S>;
   /** Automatic assignment with a dispatcher (see `createDispatcher`). */
   dispatch?: {
     dispatcher: Dispatcher;
@@ -275,11 +297,19 @@ export interface CanOptions<S extends string = string> {
 }
 
 export type {
+  AutoHandleContext,
+  AutoHandleResult,
+  AutoHandler,
+  DeskAutomation,
+} from './_auto';
+export type {
   DeskImportOptions,
   DeskImportProgress,
   DeskImportResult,
   ImportRecord,
 } from './_import';
+export type { DeskLinks, LinkCommandContext, LinkPage, LinkQuery, LinkReadContext } from './_links';
+export type { SimilarConfig, SimilarQuery, SimilarTicket, SimilarTickets } from './_similar';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
@@ -477,6 +507,30 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly outbox: DeskOutbox<S>;
   /** Approval flows on tickets (needs `createTicketing({ approvals })`). */
   readonly approvals: DeskApprovals;
+  /** Links between tickets and records in other systems (CRM customer, serial, order). */
+  readonly links: DeskLinks<Ticket<S>>;
+  /**
+   * Automatic handling of standard requests: register a handler for a kind of ticket; a
+   * matching new ticket is handled and resolved by a system actor after `create` returns, or
+   * handed to a person (internal comment, auto-dispatch) when the handler fails.
+   */
+  readonly automation: DeskAutomation<Ticket<S>>;
+  /**
+   * Resolved tickets most like this one (BM25 over title and description), that the actor may
+   * read, with the most frequent resolutions among them as the suggested root cause. Needs
+   * `read` on the ticket. Configure the index with `createTicketing({ similar })`.
+   *
+   * @example
+   * ```ts
+   * const { items, rootCauses } = await desk.similar(ticket.id, { limit: 5 }, { actor });
+   * rootCauses[0]; // { cause: '搓纸轮老化', count: 3, ids: [...] }
+   * ```
+   */
+  similar(
+    ticketId: string,
+    query?: SimilarQuery,
+    ctx?: ReadContext,
+  ): Promise<SimilarTickets<Ticket<S>>>;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -1071,7 +1125,10 @@ export function createTicketing<S extends string = DefaultStatus>(
           else merged[k] = v;
         }
         value = parseCustom(merged, ['custom']);
-      } else if (field === 'externalRefs' && raw === null) value = {};
+      } else if (field === 'externalRefs') {
+        // Links change only through desk.links: a patch replaces the plain refs, links stay.
+        value = keepLinks(raw as ExternalRefs | null, current.externalRefs);
+      }
       if (!sameValue(current[field as keyof Ticket], value)) {
         changes[field] = { from: current[field as keyof Ticket], to: value };
         next[field] = value;
@@ -1235,6 +1292,19 @@ export function createTicketing<S extends string = DefaultStatus>(
       comments: [comment],
       result: { comment, ticket },
       event: { ...draftEvent('ticket.commented'), comment },
+    };
+  };
+
+  const planLink: Plan<LinkChange, Ticket<S>> = (current, now, actor, arg) => {
+    authorize({ actor, action: 'link', ticket: current, link: arg.link });
+    const r = applyLinkChange(current, arg, toIso(now));
+    if (!r) return { noop: current };
+    return {
+      ticket: r.ticket,
+      action: arg.op,
+      changes: r.changes,
+      meta: { link: arg.link },
+      event: { ...draftEvent('ticket.updated'), changes: r.changes },
     };
   };
 
@@ -2106,9 +2176,22 @@ export function createTicketing<S extends string = DefaultStatus>(
     }
   };
 
-  const guardedTransition = async (id: string, to: S, ctx: CommandContext, closing: boolean) => {
+  const guardedTransition = async (
+    id: string,
+    to: S,
+    ctx: CommandContext,
+    closing: boolean,
+    meta?: Record<string, unknown>,
+  ) => {
     const gated = gatedStates.has(to);
-    const t = await change('transition', id, ctx, to, planTransition, async (cur, next) => {
+    const plan: Plan<S, Ticket<S>> = meta
+      ? (cur, now, actor, st) => {
+          const planned = planTransition(cur, now, actor, st);
+          if ('noop' in planned) return planned;
+          return { ...planned, meta: { ...(planned.meta ?? {}), ...meta } };
+        }
+      : planTransition;
+    const t = await change('transition', id, ctx, to, plan, async (cur, next) => {
       if (gated) await refuseUnapproved(cur, next);
       if (closing && blockParent) await refuseOpenChildren(cur, next);
     });
@@ -2181,6 +2264,67 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
   };
 
+  const linksApi = createDeskLinks<Ticket<S>>({
+    store,
+    tenantOf,
+    checkActor,
+    decide,
+    authorize,
+    loadOrThrow,
+    wrap,
+    change: (id, ctx, arg) => change(arg.op, id, ctx as CommandContext, arg, planLink),
+  });
+
+  const automation = createAutomation<Ticket<S>>({
+    clock,
+    addSystemActor: (a) => systemActors.add(a),
+    getTicket: (tenantId, id) =>
+      wrap('getTicket', () => store.getTicket(tenantId, id)) as Promise<Ticket<S> | null>,
+    isDone: (st) => !workflow.hasState(st as S) || isDone(st as S),
+    pathToResolved: (st) =>
+      workflow.hasState(st as S) ? pathTo(st as S, (x) => workflow.kindOf(x) === 'resolved') : null,
+    transition: (id, to, tenantId, actor, meta) =>
+      guardedTransition(id, to as S, { actor, tenantId }, isDone(to as S), { ...meta }),
+    comment: (id, input, tenantId, actor, meta) =>
+      change('comment', id, { actor, tenantId }, input, (cur, now, a, arg) => {
+        const planned = planComment(cur, now, a, arg);
+        if ('noop' in planned) return planned;
+        return { ...planned, meta: { ...(planned.meta ?? {}), ...meta } };
+      }),
+    ...(dispatchCfg?.autoDispatch
+      ? {
+          dispatch: (id: string, tenantId: string) =>
+            dispatchTicket(id, { actor: DISPATCH_ACTOR, tenantId }),
+        }
+      : {}),
+    report: (e) =>
+      console.error(
+        'ticketkit: automatic handling of a ticket failed; the ticket is left open for a person.',
+        e,
+      ),
+  });
+
+  checkSimilarConfig(options.similar as SimilarConfig<string> | undefined, (st) =>
+    workflow.hasState(st as S),
+  );
+  const similarApi = createDeskSimilar<S, Ticket<S>>(
+    {
+      store,
+      clock,
+      states:
+        options.similar?.states ??
+        workflow.states.filter((st) => ['resolved', 'closed'].includes(workflow.kindOf(st))),
+      tenantOf,
+      checkActor,
+      decide,
+      authorize,
+      loadOrThrow,
+      wrap,
+      on: (event, listener) => desk.on(event, listener),
+    },
+    options.similar,
+  );
+
   const desk: Desk<S> = {
     workflow,
     policy,
@@ -2189,6 +2333,9 @@ export function createTicketing<S extends string = DefaultStatus>(
     sla: slaApi,
     outbox: outboxApi,
     approvals: approvalsApi,
+    links: linksApi,
+    similar: similarApi,
+    automation: automation.api,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);
@@ -2331,7 +2478,9 @@ export function createTicketing<S extends string = DefaultStatus>(
         ticket,
       });
       if (slaOn) afterSlaCommit(null, ticket, audit.actor);
-      if (dispatchCfg?.autoDispatch) {
+      // A ticket an automatic handler takes is dispatched only if the handler gives up.
+      const handled = automation.start(ticket);
+      if (dispatchCfg?.autoDispatch && !handled) {
         // A follow-up, not part of the create: the ticket is stored whatever happens here, and
         // create returns it as stored (version 1), the same as an idempotent replay would.
         await dispatchTicket(ticket.id, { actor: DISPATCH_ACTOR, tenantId }).catch(

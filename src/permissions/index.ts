@@ -6,7 +6,7 @@
  */
 import { ValidationError, type ValidationIssue } from '../errors/index';
 import type { StateKind } from '../state-machine/index';
-import type { Ticket } from '../ticket/index';
+import type { ExternalLink, Ticket } from '../ticket/index';
 
 /** Default roles. Apps may use any other role names in their own rules. */
 export const ROLES = ['requester', 'agent', 'supervisor', 'admin'] as const;
@@ -35,6 +35,7 @@ export const ACTIONS = [
   'transition',
   'comment',
   'history',
+  'link',
 ] as const;
 /** An action a policy decides on. */
 export type Action = (typeof ACTIONS)[number];
@@ -57,6 +58,8 @@ export interface PolicyContext {
   readonly assignee?: string | null;
   /** For `comment`: the comment's visibility. */
   readonly visibility?: 'public' | 'internal';
+  /** For `link`: the external link being added or removed (`desk.links`). */
+  readonly link?: ExternalLink;
 }
 
 /** One rule of a policy. Deny rules are checked first; then allow rules; otherwise denied. */
@@ -193,7 +196,8 @@ const isOwn = (c: PolicyContext) => c.ticket !== undefined && c.ticket.requester
 /**
  * The default policy:
  * - `admin` and `supervisor` may do everything in their tenant;
- * - `agent` may create, read (internal comments too), update, assign, transition, comment and see history;
+ * - `agent` may create, read (internal comments too), update, assign, transition, comment, see
+ *   history and link tickets to records in other systems (`desk.links`);
  * - `requester` may create tickets, and read, comment publicly on, see the history of and
  *   reopen only their own tickets;
  * - only `supervisor` or `admin` may move a `risk: 'high'` ticket to a resolved or closed
@@ -239,6 +243,7 @@ export const defaultPolicy: Policy = definePolicy({
         'transition',
         'comment',
         'history',
+        'link',
       ],
       roles: ['agent'],
     },

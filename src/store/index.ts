@@ -30,6 +30,7 @@ export {
   type StoreCursor,
   type StoreFilter,
   type StoreListQuery,
+  type StorePage,
   type TicketStore,
   type TimerLease,
 } from './port';

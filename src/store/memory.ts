@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit/index';
-import type { Ticket } from '../ticket/index';
+import { type ExternalLink, linkKey, type Ticket } from '../ticket/index';
 import { type MemoryAuditChain, memoryAuditChain } from './chain';
 import { type MemoryEventOutbox, memoryEventOutbox } from './events';
 import {
@@ -46,6 +46,8 @@ interface Tenant {
   load: Map<string, Map<string, number>>;
   /** parent id -> child ids (parentId never changes after create). */
   children: Map<string, Set<string>>;
+  /** linkKey -> ids of the tickets carrying that external link. */
+  links: Map<string, Set<string>>;
   audit: Map<string, AuditEntry[]>;
   comments: Map<string, Comment[]>;
   idempotency: Map<string, IdempotencyRecord>;
@@ -86,6 +88,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         tickets: new Map(),
         load: new Map(),
         children: new Map(),
+        links: new Map(),
         audit: new Map(),
         comments: new Map(),
         idempotency: new Map(),
@@ -134,9 +137,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     t.load.set(assignee, m);
     m.set(status, (m.get(status) ?? 0) + by);
   };
+  const noLinks: readonly ExternalLink[] = [];
+  /** Keeps the link index in step with a ticket's `externalRefs.links`. */
+  const reindexLinks = (t: Tenant, id: string, before: Ticket | undefined, after: Ticket) => {
+    const was = before?.externalRefs.links ?? noLinks;
+    const now = after.externalRefs.links ?? noLinks;
+    if (was === now) return; // unchanged refs are shared by reference between versions
+    const keep = new Set(now.map(linkKey));
+    for (const l of was) {
+      const k = linkKey(l);
+      if (keep.has(k)) continue;
+      const ids = t.links.get(k);
+      ids?.delete(id);
+      if (ids?.size === 0) t.links.delete(k);
+    }
+    for (const k of keep) {
+      const ids = t.links.get(k) ?? new Set<string>();
+      t.links.set(k, ids);
+      ids.add(id);
+    }
+  };
   const write = (c: Commit) => {
     const t = tenant(c.tenantId);
     const old = t.tickets.get(c.ticket.id);
+    reindexLinks(t, c.ticket.id, old, c.ticket);
     if (old) bumpLoad(t, old.assignee, old.status, -1);
     bumpLoad(t, c.ticket.assignee, c.ticket.status, 1);
     if (!old && c.ticket.parentId !== null) {
@@ -261,6 +285,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         if (n > 0) out.set(assignee, n);
       }
       return out;
+    },
+
+    async findByExternalRef(tenantId, link, page) {
+      const t = tenants.get(tenantId);
+      const ids = t?.links.get(linkKey(link));
+      if (!t || !ids) return [];
+      const after = page.after;
+      const out: string[] = [];
+      for (const id of ids) if (after === undefined || id > after) out.push(id);
+      out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return out.slice(0, page.limit).map((id) => t.tickets.get(id)!);
     },
 
     async close() {},

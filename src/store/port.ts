@@ -11,7 +11,7 @@
  * tenant's rows.
  */
 import type { AuditChainVerification, AuditEntry } from '../audit/index';
-import type { Priority, Ticket } from '../ticket/index';
+import type { ExternalLink, Priority, Ticket } from '../ticket/index';
 
 /** A comment on a ticket. */
 export interface Comment {
@@ -235,6 +235,14 @@ export interface StoreListQuery {
   readonly after?: StoreCursor;
 }
 
+/** A keyset page by ticket id, as {@link TicketStore.findByExternalRef} receives it. */
+export interface StorePage {
+  /** Max items to return (1..1000). */
+  readonly limit: number;
+  /** Return only ids strictly greater than this. */
+  readonly after?: string;
+}
+
 /** What a store can do beyond the basics; the conformance suite skips cases visibly. */
 export interface StoreCapabilities {
   /** Several processes can share the store (a server database). */
@@ -273,6 +281,16 @@ export interface TicketStore {
   commitBatch(commits: readonly Commit[]): Promise<BatchOutcome>;
   /** Number of open tickets per assignee (for dispatch load), over the given states. */
   countByAssignee(tenantId: string, statuses: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Tickets of the tenant whose `externalRefs.links` contain `link` (all three fields equal),
+   * in ascending id order, only ids strictly after `page.after` when given, at most
+   * `page.limit` (1..1000) of them. Optional: without it `desk.links.find` is unavailable.
+   *
+   * It must be served by an index kept with the ticket (the memory store's map, the SQL
+   * stores' GIN expression index), never by scanning every ticket, and it must see a commit's
+   * links as soon as the commit returns.
+   */
+  findByExternalRef?(tenantId: string, link: ExternalLink, page: StorePage): Promise<Ticket[]>;
   /**
    * Durable SLA timers (optional). When present, the desk keeps its SLA due instants here,
    * written inside each commit; without it the desk keeps them in process memory.

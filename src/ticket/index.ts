@@ -123,17 +123,77 @@ export const LocationSchema = z
 /** A point on Earth in decimal degrees. */
 export type Location = z.infer<typeof LocationSchema>;
 
-/** References to records in other systems (CRM customer, product serial, order). */
-export const ExternalRefsSchema = z
+/** Limits of {@link ExternalLink}s. */
+export const LINK_LIMITS = {
+  /** Max links per ticket. */
+  perTicket: 50,
+  /** Max characters of `system` and `kind`. */
+  name: 64,
+} as const;
+
+const linkName = (example: string) =>
+  z
+    .string()
+    .max(LINK_LIMITS.name, `must be at most ${LINK_LIMITS.name} characters`)
+    .regex(
+      /^[a-z][a-z0-9_.-]*$/,
+      `must be a lowercase identifier such as "${example}" (letters, digits, _ . -), so one system is never spelt two ways`,
+    );
+
+/**
+ * One link between a ticket and a record in another system: the CRM customer `C-1001`, the
+ * product serial `SN-778`, the order `SO-2026-0042`. `system` and `kind` are lowercase
+ * identifiers; `externalId` is the other system's id, compared exactly (case-sensitive).
+ */
+export const ExternalLinkSchema = z
   .object({
-    customerId: shortText().optional(),
-    serialNumber: shortText().optional(),
-    orderNumber: shortText().optional(),
-    externalId: shortText().optional(),
+    system: linkName('crm'),
+    kind: linkName('customer'),
+    externalId: shortText().refine(
+      (s) => s.trim() === s,
+      'must not start or end with spaces; trim it',
+    ),
   })
   .strict();
+/** A link from a ticket to a record in another system; see {@link ExternalLinkSchema}. */
+export type ExternalLink = z.infer<typeof ExternalLinkSchema>;
+
+/** The key of a link, equal for equal links (for maps and duplicate checks). @internal */
+export const linkKey = (l: ExternalLink): string =>
+  `${l.system}\u0000${l.kind}\u0000${l.externalId}`;
+
+const links = z
+  .array(ExternalLinkSchema)
+  .max(LINK_LIMITS.perTicket, `must have at most ${LINK_LIMITS.perTicket} links`)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((l, i) => {
+      const k = linkKey(l);
+      if (seen.has(k)) {
+        ctx.addIssue({ code: 'custom', path: [i], message: 'is listed twice; remove the copy' });
+      }
+      seen.add(k);
+    });
+  });
+
+const refFields = {
+  customerId: shortText().optional(),
+  serialNumber: shortText().optional(),
+  orderNumber: shortText().optional(),
+  externalId: shortText().optional(),
+};
+
+/**
+ * References to records in other systems. `customerId`, `serialNumber`, `orderNumber` and
+ * `externalId` are single attributes (imports and intake set them); `links` is the indexed
+ * id-mapping, changed with `desk.links.add` / `remove` and looked up with `desk.links.find`.
+ */
+export const ExternalRefsSchema = z.object({ ...refFields, links: links.optional() }).strict();
 /** References to records in other systems. */
 export type ExternalRefs = z.infer<typeof ExternalRefsSchema>;
+
+/** `externalRefs` as `desk.update` accepts it: links change only through `desk.links`. */
+const ExternalRefsPatchSchema = z.object(refFields).strict();
 
 const tags = z
   .array(shortText())
@@ -181,7 +241,7 @@ export const TicketPatchSchema = z
     tags: tags.optional(),
     channel: channel.optional(),
     team: shortText().nullable().optional(),
-    externalRefs: ExternalRefsSchema.nullable().optional(),
+    externalRefs: ExternalRefsPatchSchema.nullable().optional(),
     location: LocationSchema.nullable().optional(),
     custom: CustomFieldsSchema.optional(),
   })

@@ -101,10 +101,10 @@ runStoreConformance({
 
       it('applies migrations once: re-opening is a no-op', async () => {
         const before = await db.query<{ version: number }>('SELECT version FROM tk_migrations');
-        expect(before.rows.map((r) => r.version)).toEqual([1, 2]);
+        expect(before.rows.map((r) => r.version)).toEqual([1, 2, 3]);
         await Promise.all([1, 2, 3].map(() => pgliteStore({ pglite: db }).ready()));
         const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tk_migrations');
-        expect(after.rows[0]?.n).toBe(2);
+        expect(after.rows[0]?.n).toBe(3);
       });
 
       it('rejects UPDATE and DELETE on the audit table (append-only trigger)', async () => {
@@ -184,7 +184,7 @@ runStoreConformance({
           const m = await fresh.query<{ n: number }>(
             'SELECT count(*)::int AS n FROM app.tk_migrations',
           );
-          expect(m.rows[0]?.n).toBe(2);
+          expect(m.rows[0]?.n).toBe(3);
         }
       });
 

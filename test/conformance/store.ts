@@ -1563,6 +1563,99 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('external links (findByExternalRef)', () => {
+      const crm = { system: 'crm', kind: 'customer', externalId: 'C-1001' };
+      const sn = { system: 'erp', kind: 'serial', externalId: 'SN-7' };
+      const withLinks = (links: (typeof crm)[], over: Partial<Ticket> = {}) =>
+        makeTicket({ externalRefs: { customerId: 'legacy', links }, ...over });
+      const ids = (ts: Ticket[]) => ts.map((t) => t.id);
+      /** The store's lookup, or a visible skip when it has none. */
+      const finder = (skip: (note: string) => void) => {
+        if (!store.findByExternalRef) {
+          skip(`${store.name} store has no findByExternalRef; desk.links.find is unavailable`);
+          throw new Error('unreachable');
+        }
+        return store.findByExternalRef.bind(store);
+      };
+
+      it('finds tickets by one link, in id order, keyset-paged', async (ctx) => {
+        const find = finder((m) => ctx.skip(m));
+        const a = withLinks([crm, sn]);
+        const b = withLinks([sn]);
+        const c = withLinks([crm]);
+        const d = makeTicket();
+        for (const t of [c, a, d, b]) await store.commit(insert(t));
+        expect(ids(await find('t1', crm, { limit: 10 }))).toEqual([a.id, c.id]);
+        expect(ids(await find('t1', sn, { limit: 10 }))).toEqual([a.id, b.id]);
+        expect(ids(await find('t1', crm, { limit: 1 }))).toEqual([a.id]);
+        expect(ids(await find('t1', crm, { limit: 10, after: a.id }))).toEqual([c.id]);
+        expect(await find('t1', crm, { limit: 10, after: c.id })).toEqual([]);
+        // All three fields must match, exactly (case-sensitive id).
+        expect(await find('t1', { ...crm, kind: 'contact' }, { limit: 10 })).toEqual([]);
+        expect(await find('t1', { ...crm, externalId: 'c-1001' }, { limit: 10 })).toEqual([]);
+        expect(await find('t1', { ...crm, system: 'erp' }, { limit: 10 })).toEqual([]);
+        // The ticket comes back whole.
+        expect(plain((await find('t1', crm, { limit: 1 }))[0])).toEqual(plain(a));
+      });
+
+      it('follows updates: a link removed or added by a commit is seen at once', async (ctx) => {
+        const find = finder((m) => ctx.skip(m));
+        const t = withLinks([crm]);
+        await store.commit(insert(t));
+        const t2 = bump(t, { externalRefs: { links: [sn] } });
+        expect(await store.commit(update(t, t2))).toEqual({ ok: true });
+        expect(await find('t1', crm, { limit: 10 })).toEqual([]);
+        expect(ids(await find('t1', sn, { limit: 10 }))).toEqual([t.id]);
+        const t3 = bump(t2, { externalRefs: {} });
+        await store.commit(update(t2, t3));
+        expect(await find('t1', sn, { limit: 10 })).toEqual([]);
+        // A failed commit (stale version) changes no link.
+        const stale = bump(t2, { externalRefs: { links: [crm] } });
+        expect((await store.commit(update(t2, stale))).ok).toBe(false);
+        expect(await find('t1', crm, { limit: 10 })).toEqual([]);
+      });
+
+      it('indexes the tickets of an atomic batch, and nothing of a refused one', async (ctx) => {
+        const find = finder((m) => ctx.skip(m));
+        const a = withLinks([crm]);
+        const b = withLinks([crm]);
+        expect(await store.commitBatch([insert(a), insert(b)])).toEqual({ ok: true });
+        expect(ids(await find('t1', crm, { limit: 10 }))).toEqual([a.id, b.id]);
+        const c = withLinks([sn]);
+        const r = await store.commitBatch([insert(c), insert(a)]);
+        expect(r.ok).toBe(false);
+        expect(await find('t1', sn, { limit: 10 })).toEqual([]);
+      });
+
+      it("never returns another tenant's tickets", async (ctx) => {
+        const find = finder((m) => ctx.skip(m));
+        const mine = withLinks([crm]);
+        const theirs = withLinks([crm], { tenantId: 't2' });
+        await store.commit(insert(mine));
+        await store.commit(insert(theirs));
+        expect(ids(await find('t1', crm, { limit: 10 }))).toEqual([mine.id]);
+        expect(ids(await find('t2', crm, { limit: 10 }))).toEqual([theirs.id]);
+        expect(await find('t3', crm, { limit: 10 })).toEqual([]);
+      });
+
+      it('desk.links over this store: add, find, remove', async (ctx) => {
+        finder((m) => ctx.skip(m));
+        const desk = createTicketing({ store, clock: createManualClock('2026-03-02T01:00:00Z') });
+        const actor = { id: 'a', roles: ['agent'] };
+        const t = await desk.create({ title: 'linked' }, { actor });
+        await desk.links.add(t.id, crm, { actor });
+        expect((await desk.links.find(crm, { actor })).items.map((x) => x.id)).toEqual([t.id]);
+        expect(await desk.links.of(t.id, { actor })).toEqual([crm]);
+        await desk.links.remove(t.id, crm, { actor });
+        expect((await desk.links.find(crm, { actor })).items).toEqual([]);
+        expect((await inspect.audit(t.tenantId, t.id)).map((e) => e.action)).toEqual([
+          'create',
+          'link',
+          'unlink',
+        ]);
+      });
+    });
+
     describe('the desk over this store', () => {
       it('pages through 120 tickets with cursors, no gaps or duplicates, both directions', async () => {
         const clock = createManualClock('2026-03-02T01:00:00Z');

@@ -1,5 +1,5 @@
 /**
- * Z1: the permission matrix, 6 roles x 19 actions x 4 relations x 2 tenants = 912 cases, each
+ * Z1: the permission matrix, 6 roles x 23 actions x 4 relations x 2 tenants = 1,104 cases, each
  * run through the public API and compared with an oracle table written independently of the
  * policy code. A meta-test fails if a desk method is missing from the matrix.
  */
@@ -36,6 +36,10 @@ const ACTIONS = [
   'import',
   'dispatch',
   'intake',
+  'link-add',
+  'links-of',
+  'links-find',
+  'similar',
 ] as const;
 type Role = (typeof ROLES)[number];
 type Relation = (typeof RELATIONS)[number];
@@ -63,16 +67,45 @@ const METHOD_OF: Record<ActionName, string> = {
   import: 'import',
   dispatch: 'dispatch',
   intake: 'intake',
+  'link-add': 'links.add',
+  'links-of': 'links.of',
+  'links-find': 'links.find',
+  similar: 'similar',
+};
+/** Methods that share a row with another (same check, same path). */
+const SAME_AS: Record<string, string> = {
+  'links.remove': 'links.add (the same link action and command path)',
 };
 /** Desk members that act on no ticket and need no row, with the reason. */
 const EXEMPT: Record<string, string> = {
   can: 'pure query of the policy; exercised by the policy tests',
   on: 'event subscription; no resource',
   once: 'event subscription; no resource',
+  'sla.tick': 'system worker; no actor',
+  'sla.idle': 'waits for the system worker; no resource',
+  'sla.view': 'pure view of a ticket the caller already holds',
+  'sla.scheduled': 'count of timers; no ticket data',
+  'sla.stop': 'stops the system worker; no resource',
+  'outbox.relay': 'system worker handing events to the app; no actor',
+  'outbox.pending': 'count of undelivered events; no ticket data',
+  'automation.register': 'app configuration: registers a handler; no actor, no resource',
+  'automation.handlers': 'names of registered handlers; no ticket data',
+  'automation.idle': 'waits for running handlers; no resource',
+};
+/**
+ * Namespaced methods that check permissions but have no matrix row yet: a known gap, listed so
+ * that any other new method still fails the meta-test.
+ */
+const NOT_YET_IN_MATRIX: Record<string, string> = {
+  'approvals.request': 'checked in test/desk/approvals.test.ts; matrix row to add',
+  'approvals.decide': 'checked in test/desk/approvals.test.ts; matrix row to add',
+  'approvals.status': 'matrix row to add',
+  'sla.board': 'filters rows by read permission; matrix row to add',
 };
 
 /** The oracle: written from the issue text, not from the policy code. */
 function oracle(role: Role, action: ActionName, rel: Relation, tenant: 'same' | 'other'): Outcome {
+  // Mapping a ticket to another system's records (desk.links) is staff work, like update.
   // Intake opens a ticket for the sender: only staff (integration accounts) may do that.
   if (action === 'intake') return ['agent', 'supervisor', 'admin'].includes(role) ? 'ok' : 'denied';
   if (action === 'create' || action === 'import') {
@@ -89,7 +122,17 @@ function oracle(role: Role, action: ActionName, rel: Relation, tenant: 'same' | 
         : 'ok';
     case 'requester':
       if (rel !== 'owner') return 'denied';
-      return ['get', 'list', 'history', 'comment-public', 'reopen', 'children'].includes(action)
+      return [
+        'get',
+        'list',
+        'history',
+        'comment-public',
+        'reopen',
+        'children',
+        'links-of',
+        'links-find',
+        'similar',
+      ].includes(action)
         ? 'ok'
         : 'denied';
     default:
@@ -154,6 +197,10 @@ async function run(
     { actor: admin },
   );
   if (rel === 'assignee') t = await desk.assign(t.id, 'me', { actor: admin });
+  const crm = { system: 'crm', kind: 'customer', externalId: 'C-1' };
+  if (action === 'links-of' || action === 'links-find') {
+    t = await desk.links.add(t.id, crm, { actor: admin });
+  }
   const moveTo = async (...states: ('in_progress' | 'resolved' | 'archived')[]) => {
     for (const s of states) t = await desk.transition(t.id, s, { actor: admin });
   };
@@ -213,6 +260,19 @@ async function run(
         return 'ok';
       case 'dispatch':
         return (await desk.dispatch(t.id, { ...ctx, reassign: true })).assigned ? 'ok' : 'denied';
+      case 'similar':
+        await desk.similar(t.id, {}, ctx);
+        return 'ok';
+      case 'link-add':
+        await desk.links.add(t.id, crm, ctx);
+        return 'ok';
+      case 'links-of':
+        return (await desk.links.of(t.id, ctx)).length === 1 ? 'ok' : 'denied';
+      case 'links-find': {
+        const page = await desk.links.find(crm, ctx);
+        if (page.items.some((x) => x.id === t.id)) return 'ok';
+        return tenant === 'other' ? 'hidden' : 'denied';
+      }
     }
   } catch (e) {
     if (e instanceof PermissionError) return 'denied';
@@ -222,7 +282,7 @@ async function run(
 }
 
 describe('permission matrix (Z1)', () => {
-  it('matches the oracle in all 912 cases', async () => {
+  it('matches the oracle in all 1,104 cases', async () => {
     const mismatches: string[] = [];
     let cases = 0;
     for (const role of ROLES)
@@ -235,16 +295,32 @@ describe('permission matrix (Z1)', () => {
             if (got !== want)
               mismatches.push(`${role} ${action} ${rel} ${tenant}: want ${want}, got ${got}`);
           }
-    expect(cases).toBe(912);
+    expect(cases).toBe(1104);
     expect(mismatches).toEqual([]);
   });
 
   it('covers every desk method (a new method must get a matrix row)', () => {
     const desk = createTicketing();
-    const methods = Object.entries(desk)
-      .filter(([, v]) => typeof v === 'function')
-      .map(([k]) => k);
-    const covered = new Set([...Object.values(METHOD_OF), ...Object.keys(EXEMPT)]);
+    // Top-level methods, and the methods of namespaces such as desk.links ('links.add').
+    const methods: string[] = [];
+    for (const [k, v] of Object.entries(desk)) {
+      if (typeof v === 'function') methods.push(k);
+      else if (
+        v &&
+        typeof v === 'object' &&
+        !['workflow', 'policy', 'clock', 'store'].includes(k)
+      ) {
+        for (const [m, f] of Object.entries(v))
+          if (typeof f === 'function') methods.push(`${k}.${m}`);
+      }
+    }
+    expect(methods).toContain('links.find');
+    const covered = new Set([
+      ...Object.values(METHOD_OF),
+      ...Object.keys(SAME_AS),
+      ...Object.keys(EXEMPT),
+      ...Object.keys(NOT_YET_IN_MATRIX),
+    ]);
     expect(methods.filter((m) => !covered.has(m))).toEqual([]);
   });
 
