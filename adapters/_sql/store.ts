@@ -116,6 +116,13 @@ function deepFreeze<T>(v: T): T {
 
 const parse = <T>(text: unknown): T => deepFreeze(JSON.parse(String(text)) as T);
 
+/**
+ * PostgreSQL text cannot hold NUL, so no stored key contains one: a lookup by such a key
+ * finds nothing (instead of failing with an encoding error).
+ */
+const impossible = (...keys: readonly string[]) =>
+  keys.some((k) => typeof k === 'string' && k.includes('\u0000'));
+
 /** Builds the shared store over an executor (or a promise of one, for lazily opened drivers). */
 export function createSqlStore(
   executor: SqlExecutor | Promise<SqlExecutor>,
@@ -613,6 +620,7 @@ export function createSqlStore(
     },
 
     async getTicket(tenantId, id) {
+      if (impossible(tenantId, id)) return null;
       const { rows } = await scoped(tenantId, (q) =>
         q.query<{ doc: string }>(
           `SELECT doc::text AS doc FROM ${T} WHERE tenant_id = $1 AND id = $2`,
@@ -623,6 +631,7 @@ export function createSqlStore(
     },
 
     async listTickets(tenantId, query: StoreListQuery) {
+      if (impossible(tenantId)) return [];
       const params: unknown[] = [tenantId];
       const p = (v: unknown) => {
         params.push(v);
@@ -631,7 +640,8 @@ export function createSqlStore(
       const where = ['tenant_id = $1'];
       const f = query.filter;
       const anyOf = (col: string, list: readonly (string | null)[], nullToo: boolean) => {
-        const values = list.filter((x): x is string => x !== null);
+        // A value holding NUL cannot be stored in a text column, so it matches nothing.
+        const values = list.filter((x): x is string => x !== null && !x.includes('\u0000'));
         const parts: string[] = [];
         if (values.length) parts.push(`${col} = ANY(${p(values)}::text[])`);
         if (nullToo) parts.push(`${col} IS NULL`);
@@ -667,6 +677,7 @@ export function createSqlStore(
     },
 
     async listAudit(tenantId, ticketId) {
+      if (impossible(tenantId, ticketId)) return [];
       const { rows } = await scoped(tenantId, (q) =>
         q.query<{ entry: string }>(
           `SELECT entry::text AS entry FROM ${A} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY seq`,
@@ -677,6 +688,7 @@ export function createSqlStore(
     },
 
     async listComments(tenantId, ticketId) {
+      if (impossible(tenantId, ticketId)) return [];
       const { rows } = await scoped(tenantId, (q) =>
         q.query<{ doc: string }>(
           `SELECT doc::text AS doc FROM ${C} WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY pos`,
@@ -687,6 +699,7 @@ export function createSqlStore(
     },
 
     async getIdempotency(tenantId, key, now) {
+      if (impossible(tenantId, key)) return null;
       const { rows } = await scoped(tenantId, (q) =>
         q.query<{ record: string }>(
           `SELECT record::text AS record FROM ${I}
@@ -764,6 +777,8 @@ export function createSqlStore(
       scoped(tenantId, (q) => listImportRecords(q, BULK, tenantId, limit)),
 
     async existingIds(tenantId, ids) {
+      ids = ids.filter((id) => !impossible(id));
+      if (impossible(tenantId)) return new Set<string>();
       if (ids.length === 0) return new Set<string>();
       const { rows } = await scoped(tenantId, (q) =>
         q.query<{ id: string }>(
@@ -775,6 +790,7 @@ export function createSqlStore(
     },
 
     async findByExternalRef(tenantId, link, page) {
+      if (impossible(tenantId, link.system, link.kind, link.externalId)) return [];
       // Served by the GIN expression index of migration v3 (migration-v3.ts): containment of
       // one link in the ticket's `externalRefs.links`, then keyset by id.
       const probe = JSON.stringify([

@@ -1656,6 +1656,26 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('keys holding NUL', () => {
+      it('find nothing, and never fail (X6: text columns cannot hold NUL)', async () => {
+        const t = makeTicket();
+        await store.commit(insert(t));
+        const nul = `${t.id}\u0000`;
+        expect(await store.getTicket('t1', nul)).toBeNull();
+        expect(await store.getTicket('t1\u0000', t.id)).toBeNull();
+        expect(await store.listAudit('t1', nul)).toEqual([]);
+        expect(await store.listComments('t1', nul)).toEqual([]);
+        expect(await store.getIdempotency('t1', 'k\u0000', t.updatedAt)).toBeNull();
+        expect([...(await store.existingIds('t1', [nul, t.id]))]).toEqual([t.id]);
+        const page = await store.listTickets('t1', {
+          filter: { status: ['\u0000'], team: ['a\u0000'] },
+          sort: { field: 'createdAt', direction: 'asc' },
+          limit: 10,
+        });
+        expect(page).toEqual([]);
+      });
+    });
+
     describe('the desk over this store', () => {
       it('pages through 120 tickets with cursors, no gaps or duplicates, both directions', async () => {
         const clock = createManualClock('2026-03-02T01:00:00Z');
