@@ -132,6 +132,8 @@ export {
   type IntakeContext,
   type IntakeOutcome,
   type ListQuery,
+  type MergeContext,
+  type MergeResult,
   type Page,
   type ReadContext,
   type RelayMeta,

@@ -83,6 +83,7 @@ import {
   TicketPatchSchema,
 } from '../ticket/index';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
+import { createMerge, defaultMergeState, type MergeContext, type MergeResult } from './_merge';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -158,6 +159,14 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
     toJob?: (ticket: Ticket) => DispatchJob;
     /** Dispatch every new ticket right after it is created. @default false */
     autoDispatch?: boolean;
+  };
+  /** Merging duplicates (`desk.merge`). */
+  merge?: {
+    /**
+     * The closed state merged duplicates move to. @default the workflow's first terminal
+     * state of kind `closed` (`archived` in the default workflow)
+     */
+    state?: S;
   };
   /** Parent and child tickets. */
   children?: {
@@ -275,6 +284,7 @@ export interface CanOptions<S extends string = string> {
 }
 
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
+export type { MergeContext, MergeResult } from './_merge';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
@@ -492,6 +502,19 @@ export interface Desk<S extends string = DefaultStatus> {
   transition(id: string, to: S, ctx: CommandContext): Promise<Ticket<S>>;
   /** Adds a comment (public or internal). */
   comment(id: string, input: CommentInput, ctx: CommandContext): Promise<CommentResult<S>>;
+  /**
+   * Merges duplicate tickets into a survivor, atomically: each duplicate moves to the merge
+   * state (see `merge.state`) with `mergedInto` set, its comments are copied onto the survivor
+   * (with `mergedFrom`; public ones stay public only when both tickets have the same
+   * requester), and every ticket changed gets a `merge` audit entry. Every ticket is
+   * version-checked; all commits are stored, or none. Needs `merge` and `update` permission on
+   * every ticket involved.
+   */
+  merge(
+    survivorId: string,
+    duplicateIds: string | readonly string[],
+    ctx: MergeContext,
+  ): Promise<MergeResult<S>>;
   /** The child tickets of a ticket (those created with `parentId: id`), oldest first (ties by id). */
   children(id: string, ctx?: ReadContext): Promise<Ticket<S>[]>;
   /** Comments of a ticket, oldest first; internal ones only for actors allowed `read_internal`. */
@@ -2169,6 +2192,51 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
   };
 
+  // ---- merge ---------------------------------------------------------------------------
+
+  const mergeState = options.merge?.state ?? defaultMergeState(workflow);
+  if (mergeState !== undefined && !workflow.hasState(mergeState)) {
+    throw new ValidationError(
+      [
+        {
+          code: 'invalid_enum',
+          path: ['merge', 'state'],
+          message: `unknown state "${mergeState}"; states: ${workflow.states.join(', ')}`,
+        },
+      ],
+      { context: 'Invalid desk options' },
+    );
+  }
+  const merge = createMerge<S>({
+    store,
+    workflow,
+    clock,
+    mergeState,
+    tenantOf,
+    checkContext: (c) => checkCommandContext(c as CommandContext),
+    authorize,
+    makeAudit,
+    withSla: (current, next, now, actor) => {
+      if (!slaOn) return next;
+      const state = deriveSla(slaPolicies, slaFacts, current, next, now, {
+        action: 'merge',
+        staff: isStaff(actor, current),
+      });
+      return state === current.sla ? next : Object.freeze({ ...next, sla: deepFreeze(state) });
+    },
+    slaDueAt: (current, next) => (durable && next.sla !== current.sla ? dueIso(next) : undefined),
+    slaEvents: (current, next, actor) =>
+      slaOn ? slaCommandEvents(current, next, actor, true) : [],
+    afterSla: (current, next, actor) => {
+      if (slaOn) afterSlaCommit(current, next, actor);
+    },
+    toOutbox: outboxOn ? (events) => events.map((e) => toOutbox(e as never)) : undefined,
+    emit: (e) => {
+      if (emitter.listenerCount(e.type as keyof TicketkitEvents<S>) > 0) emitEvent(e as never);
+    },
+    ttlMs: ttl,
+  });
+
   const desk: Desk<S> = {
     workflow,
     policy,
@@ -2473,6 +2541,8 @@ export function createTicketing<S extends string = DefaultStatus>(
       }
       return guardedTransition(id, to, ctx, closing);
     },
+
+    merge,
 
     async children(id, ctx) {
       const tenantId = tenantOf(ctx);

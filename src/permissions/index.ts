@@ -35,6 +35,7 @@ export const ACTIONS = [
   'transition',
   'comment',
   'history',
+  'merge',
 ] as const;
 /** An action a policy decides on. */
 export type Action = (typeof ACTIONS)[number];
@@ -57,6 +58,8 @@ export interface PolicyContext {
   readonly assignee?: string | null;
   /** For `comment`: the comment's visibility. */
   readonly visibility?: 'public' | 'internal';
+  /** For `merge` of a duplicate: the ticket it is merged into (the survivor). */
+  readonly survivor?: Ticket;
 }
 
 /** One rule of a policy. Deny rules are checked first; then allow rules; otherwise denied. */
@@ -193,7 +196,8 @@ const isOwn = (c: PolicyContext) => c.ticket !== undefined && c.ticket.requester
 /**
  * The default policy:
  * - `admin` and `supervisor` may do everything in their tenant;
- * - `agent` may create, read (internal comments too), update, assign, transition, comment and see history;
+ * - `agent` may create, read (internal comments too), update, assign, transition, comment, see
+ *   history and merge duplicates (`desk.merge` also checks `update` on every ticket involved);
  * - `requester` may create tickets, and read, comment publicly on, see the history of and
  *   reopen only their own tickets;
  * - only `supervisor` or `admin` may move a `risk: 'high'` ticket to a resolved or closed
@@ -239,6 +243,7 @@ export const defaultPolicy: Policy = definePolicy({
         'transition',
         'comment',
         'history',
+        'merge',
       ],
       roles: ['agent'],
     },

@@ -27,6 +27,15 @@ export interface Comment {
   readonly mentions: readonly string[];
   /** ISO 8601 UTC. */
   readonly createdAt: string;
+  /**
+   * Set on a comment copied to a survivor by `desk.merge`: the duplicate it came from, the
+   * original comment's id and its original time. Stores keep it as part of the comment.
+   */
+  readonly mergedFrom?: {
+    readonly ticketId: string;
+    readonly commentId: string;
+    readonly createdAt: string;
+  };
 }
 
 /**
