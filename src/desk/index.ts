@@ -82,6 +82,16 @@ import {
   type TicketPatch,
   TicketPatchSchema,
 } from '../ticket/index';
+import {
+  type Attachment,
+  type CheckIn,
+  type CheckInInput,
+  type Evidence,
+  type EvidenceResult,
+  evidenceOf,
+  parseAttachment,
+  parseCheckIn,
+} from './_evidence';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
 import { createMerge, defaultMergeState, type MergeContext, type MergeResult } from './_merge';
 
@@ -283,6 +293,22 @@ export interface CanOptions<S extends string = string> {
   draft?: Readonly<Record<string, unknown>>;
 }
 
+export type {
+  Attachment,
+  CheckIn,
+  CheckInInput,
+  CheckInKind,
+  Evidence,
+  EvidenceResult,
+  Position,
+} from './_evidence';
+export {
+  AttachmentSchema,
+  CHECK_IN_KINDS,
+  CheckInSchema,
+  EVIDENCE_LIMITS,
+  PositionSchema,
+} from './_evidence';
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
 export type { MergeContext, MergeResult } from './_merge';
 
@@ -515,6 +541,23 @@ export interface Desk<S extends string = DefaultStatus> {
     duplicateIds: string | readonly string[],
     ctx: MergeContext,
   ): Promise<MergeResult<S>>;
+  /**
+   * Records an attachment's metadata (name, MIME type, size, SHA-256, URL in your file store)
+   * as evidence on the ticket: an `attach` audit entry, one version up. Needs `comment`
+   * permission (public), so a requester may attach to their own ticket.
+   */
+  attach(id: string, attachment: Attachment, ctx: CommandContext): Promise<EvidenceResult<S>>;
+  /**
+   * Records a field check-in from a mobile device (photo, voice note, video, GPS position,
+   * note, arrival, departure) with its device time, optional position and attachment: a
+   * `check_in` audit entry, one version up. Needs `update` permission (staff).
+   */
+  checkIn(id: string, checkIn: CheckInInput, ctx: CommandContext): Promise<EvidenceResult<S>>;
+  /**
+   * Evidence of a ticket, oldest first: attachments for readers of the ticket, check-ins (with
+   * positions) only for actors allowed `read_internal`.
+   */
+  evidence(id: string, ctx?: ReadContext): Promise<Evidence[]>;
   /** The child tickets of a ticket (those created with `parentId: id`), oldest first (ties by id). */
   children(id: string, ctx?: ReadContext): Promise<Ticket<S>[]>;
   /** Comments of a ticket, oldest first; internal ones only for actors allowed `read_internal`. */
@@ -1250,6 +1293,41 @@ export function createTicketing<S extends string = DefaultStatus>(
       event: { ...draftEvent('ticket.commented'), comment },
     };
   };
+
+  /** Evidence is an audit entry with the record in `meta`, one version up (see `_evidence.ts`). */
+  const evidencePlan =
+    (kind: 'attachment' | 'check_in'): Plan<unknown, EvidenceResult<S>> =>
+    (current, now, actor, input) => {
+      const record = kind === 'attachment' ? parseAttachment(input) : parseCheckIn(input, now);
+      if (kind === 'attachment') {
+        authorize({ actor, action: 'comment', ticket: current, visibility: 'public' });
+      } else authorize({ actor, action: 'update', ticket: current, patch: {} });
+      assertChangeable(current, 'receive evidence');
+      const at = toIso(now);
+      const ticket = nextTicketVersion(
+        current,
+        at,
+        current.status,
+        current.assignee,
+        current.reopenCount,
+      );
+      const base = { id: `${ticket.id}:${ticket.version}`, ticketId: ticket.id, by: actor.id };
+      const evidence: Evidence = deepFreeze(
+        kind === 'attachment'
+          ? { kind, ...base, recordedAt: at, attachment: record as Attachment }
+          : { kind, ...base, recordedAt: at, checkIn: record as CheckIn },
+      );
+      return {
+        ticket,
+        action: kind === 'attachment' ? 'attach' : 'check_in',
+        changes: {},
+        meta: kind === 'attachment' ? { attachment: record } : { checkIn: record },
+        result: { evidence, ticket },
+        event: { ...draftEvent('ticket.updated'), changes: {} },
+      };
+    };
+  const planAttach = evidencePlan('attachment');
+  const planCheckIn = evidencePlan('check_in');
 
   const parseCustom = (value: Record<string, unknown>, path: string[]) => {
     if (!customFields) return value;
@@ -2543,6 +2621,25 @@ export function createTicketing<S extends string = DefaultStatus>(
     },
 
     merge,
+
+    attach(id, attachment, ctx) {
+      return change('attach', id, ctx, attachment as unknown, planAttach);
+    },
+
+    checkIn(id, checkIn, ctx) {
+      return change('check_in', id, ctx, checkIn as unknown, planCheckIn);
+    },
+
+    async evidence(id, ctx) {
+      const tenantId = tenantOf(ctx);
+      if (ctx?.actor) checkActor(ctx.actor);
+      const t = await loadOrThrow(tenantId, id);
+      const all = evidenceOf(await wrap('listAudit', () => store.listAudit(tenantId, id)));
+      if (!ctx?.actor) return all;
+      authorize({ actor: ctx.actor, action: 'read', ticket: t });
+      const internal = decide({ actor: ctx.actor, action: 'read_internal', ticket: t }).allowed;
+      return internal ? all : all.filter((e) => e.kind === 'attachment');
+    },
 
     async children(id, ctx) {
       const tenantId = tenantOf(ctx);

@@ -1,5 +1,5 @@
 /**
- * Z1: the permission matrix, 6 roles x 20 actions x 4 relations x 2 tenants = 960 cases, each
+ * Z1: the permission matrix, 6 roles x 23 actions x 4 relations x 2 tenants = 1,104 cases, each
  * run through the public API and compared with an oracle table written independently of the
  * policy code. A meta-test fails if a desk method is missing from the matrix.
  */
@@ -37,6 +37,9 @@ const ACTIONS = [
   'dispatch',
   'intake',
   'merge',
+  'attach',
+  'check-in',
+  'evidence',
 ] as const;
 type Role = (typeof ROLES)[number];
 type Relation = (typeof RELATIONS)[number];
@@ -65,6 +68,9 @@ const METHOD_OF: Record<ActionName, string> = {
   dispatch: 'dispatch',
   intake: 'intake',
   merge: 'merge',
+  attach: 'attach',
+  'check-in': 'checkIn',
+  evidence: 'evidence',
 };
 /** Desk members that act on no ticket and need no row, with the reason. */
 const EXEMPT: Record<string, string> = {
@@ -92,7 +98,16 @@ function oracle(role: Role, action: ActionName, rel: Relation, tenant: 'same' | 
         : 'ok';
     case 'requester':
       if (rel !== 'owner') return 'denied';
-      return ['get', 'list', 'history', 'comment-public', 'reopen', 'children'].includes(action)
+      return [
+        'get',
+        'list',
+        'history',
+        'comment-public',
+        'reopen',
+        'children',
+        'attach',
+        'evidence',
+      ].includes(action)
         ? 'ok'
         : 'denied';
     default:
@@ -216,6 +231,29 @@ async function run(
         return 'ok';
       case 'dispatch':
         return (await desk.dispatch(t.id, { ...ctx, reassign: true })).assigned ? 'ok' : 'denied';
+      case 'attach':
+        await desk.attach(
+          t.id,
+          {
+            name: 'a.pdf',
+            type: 'application/pdf',
+            size: 1,
+            checksum: 'a'.repeat(64),
+            url: '/f/1',
+          },
+          ctx,
+        );
+        return 'ok';
+      case 'check-in':
+        await desk.checkIn(
+          t.id,
+          { kind: 'note', at: new Date().toISOString(), note: 'on site' },
+          ctx,
+        );
+        return 'ok';
+      case 'evidence':
+        await desk.evidence(t.id, ctx);
+        return 'ok';
       case 'merge': {
         const dup = await desk.create(
           { title: 'same subject', requester: rel === 'owner' ? 'me' : 'someone' },
@@ -233,7 +271,7 @@ async function run(
 }
 
 describe('permission matrix (Z1)', () => {
-  it('matches the oracle in all 960 cases', async () => {
+  it('matches the oracle in all 1,104 cases', async () => {
     const mismatches: string[] = [];
     let cases = 0;
     for (const role of ROLES)
@@ -246,7 +284,7 @@ describe('permission matrix (Z1)', () => {
             if (got !== want)
               mismatches.push(`${role} ${action} ${rel} ${tenant}: want ${want}, got ${got}`);
           }
-    expect(cases).toBe(960);
+    expect(cases).toBe(1104);
     expect(mismatches).toEqual([]);
   });
 
