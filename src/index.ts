@@ -117,6 +117,7 @@ export {
 export {
   type Attachment,
   AttachmentSchema,
+  type BookResult,
   type CanOptions,
   CHECK_IN_KINDS,
   type CheckIn,
@@ -134,6 +135,7 @@ export {
   type DeskImportResult,
   type DeskOutbox,
   type DeskSla,
+  type DeskWindows,
   type DispatchContext,
   type DispatchOutcome,
   EVIDENCE_LIMITS,
@@ -144,6 +146,7 @@ export {
   type ListQuery,
   type MergeContext,
   type MergeResult,
+  offShift,
   type Page,
   type Position,
   PositionSchema,
@@ -156,6 +159,13 @@ export {
   type SlaBoardOptions,
   type SlaBoardRow,
   type TicketingOptions,
+  WINDOW_LIMITS,
+  type WindowCommandContext,
+  type WindowConflict,
+  type WindowInput,
+  WindowInputSchema,
+  type WindowQuery,
+  type WindowsOptions,
 } from './desk/index';
 // --- dispatch ---
 export {
@@ -461,6 +471,7 @@ export {
   type Commit,
   type CommitOutcome,
   type EventOutbox,
+  type HandlingWindow,
   type IdempotencyRecord,
   type MemoryStore,
   type MemoryStoreOptions,
@@ -468,6 +479,7 @@ export {
   memoryEventOutbox,
   memorySlaTimers,
   memoryStore,
+  memoryWindows,
   type OutboxEvent,
   type OutboxEventInput,
   PRIORITY_RANK,
@@ -479,6 +491,9 @@ export {
   type StoreListQuery,
   type TicketStore,
   type TimerLease,
+  type WindowFilter,
+  type WindowStore,
+  windowsClash,
 } from './store/index';
 // --- ticket ---
 export {

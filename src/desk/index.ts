@@ -94,6 +94,7 @@ import {
 } from './_evidence';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
 import { createMerge, defaultMergeState, type MergeContext, type MergeResult } from './_merge';
+import { createWindows, type DeskWindows, type WindowsOptions } from './_windows';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -170,6 +171,8 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
     /** Dispatch every new ticket right after it is created. @default false */
     autoDispatch?: boolean;
   };
+  /** Joint handling windows (`desk.windows`): whose shift hours to check. */
+  windows?: WindowsOptions;
   /** Merging duplicates (`desk.merge`). */
   merge?: {
     /**
@@ -311,6 +314,16 @@ export {
 } from './_evidence';
 export type { DeskImportOptions, DeskImportProgress, DeskImportResult } from './_import';
 export type { MergeContext, MergeResult } from './_merge';
+export type {
+  BookResult,
+  DeskWindows,
+  WindowCommandContext,
+  WindowConflict,
+  WindowInput,
+  WindowQuery,
+  WindowsOptions,
+} from './_windows';
+export { offShift, WINDOW_LIMITS, WindowInputSchema } from './_windows';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
@@ -508,6 +521,8 @@ export interface Desk<S extends string = DefaultStatus> {
   readonly outbox: DeskOutbox<S>;
   /** Approval flows on tickets (needs `createTicketing({ approvals })`). */
   readonly approvals: DeskApprovals;
+  /** Joint handling windows with several participants (needs a store with `windows`). */
+  readonly windows: DeskWindows<S>;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -2315,6 +2330,49 @@ export function createTicketing<S extends string = DefaultStatus>(
     ttlMs: ttl,
   });
 
+  // ---- joint handling windows ---------------------------------------------------------
+
+  const windowsApi = createWindows<S>({
+    store,
+    options: options.windows,
+    now: () => clock.now(),
+    tenantOf,
+    checkContext: (c) => checkCommandContext(c as CommandContext),
+    checkActor,
+    authorize,
+    decide: (c) => decide(c).allowed,
+    load: loadOrThrow,
+    record: (command, ticketId, ctx, arg, build, before) =>
+      change(
+        command,
+        ticketId,
+        ctx as CommandContext,
+        arg,
+        (current, now, actor) => {
+          authorize({ actor, action: 'update', ticket: current, patch: {} });
+          assertChangeable(current, 'take handling windows');
+          const at = toIso(now);
+          const ticket = nextTicketVersion(
+            current,
+            at,
+            current.status,
+            current.assignee,
+            current.reopenCount,
+          );
+          const { meta, result } = build(ticket, at);
+          return {
+            ticket,
+            action: command,
+            changes: {},
+            meta,
+            result,
+            event: { ...draftEvent('ticket.updated'), changes: {} },
+          };
+        },
+        before ? async () => before() : undefined,
+      ),
+  });
+
   const desk: Desk<S> = {
     workflow,
     policy,
@@ -2323,6 +2381,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     sla: slaApi,
     outbox: outboxApi,
     approvals: approvalsApi,
+    windows: windowsApi,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);

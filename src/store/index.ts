@@ -18,6 +18,7 @@ export {
   type Commit,
   type CommitOutcome,
   type EventOutbox,
+  type HandlingWindow,
   type IdempotencyRecord,
   type OutboxEvent,
   type OutboxEventInput,
@@ -30,5 +31,8 @@ export {
   type StoreListQuery,
   type TicketStore,
   type TimerLease,
+  type WindowFilter,
+  type WindowStore,
 } from './port';
 export { type MemorySlaTimers, memorySlaTimers } from './timers';
+export { memoryWindows, windowsClash } from './windows';

@@ -11,6 +11,7 @@ import {
   type TicketStore,
 } from './port';
 import { type MemorySlaTimers, memorySlaTimers } from './timers';
+import { memoryWindows } from './windows';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -158,6 +159,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     capabilities: { multiProcess: false, durable: false },
     slaTimers: timers,
     eventOutbox: events,
+    windows: memoryWindows(),
 
     async getTicket(tenantId, id) {
       return tenants.get(tenantId)?.tickets.get(id) ?? null;
