@@ -15,6 +15,7 @@
  */
 
 import { MIGRATION_V3 } from './migration-v3';
+import { v4 } from './migration-v4';
 
 /** One schema migration. */
 export interface Migration {
@@ -197,6 +198,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'durable_timers_and_notify_outbox', sql: v2 },
   MIGRATION_V3,
+  { version: 4, name: 'handling_windows', sql: v4 },
 ]);
 
 /** Tables holding tenant rows (row-level security applies to each). */
@@ -210,6 +212,7 @@ export const TENANT_TABLES = [
   'import_batches',
   'notify_outbox',
   'audit_chain',
+  'windows',
 ] as const;
 
 /**

@@ -39,6 +39,7 @@ import type { SqlExecutor, SqlQueryable } from './executor';
 import { applyMigrations, checkMigrated } from './migrate';
 import { qualified, resolveNames, type SqlNames } from './names';
 import { createSqlOutbox, type SqlOutbox } from './outbox';
+import { createSqlWindows } from './windows';
 
 /** Options of {@link createSqlStore}. */
 export interface SqlStoreOptions {
@@ -613,6 +614,7 @@ export function createSqlStore(
     slaTimers,
     eventOutbox,
     auditChain,
+    windows: createSqlWindows(opened, { names, rowLevelSecurity: rls }),
     outbox: createSqlOutbox(opened, { name: options.name, names, rowLevelSecurity: rls }),
 
     async ready() {

@@ -84,6 +84,16 @@ import {
   TicketPatchSchema,
 } from '../ticket/index';
 import { createAutomation, type DeskAutomation } from './_auto';
+import {
+  type Attachment,
+  type CheckIn,
+  type CheckInInput,
+  type Evidence,
+  type EvidenceResult,
+  evidenceOf,
+  parseAttachment,
+  parseCheckIn,
+} from './_evidence';
 import { type DeskImportOptions, type DeskImportResult, runImport } from './_import';
 import {
   applyLinkChange,
@@ -92,6 +102,7 @@ import {
   keepLinks,
   type LinkChange,
 } from './_links';
+import { createMerge, defaultMergeState, type MergeContext, type MergeResult } from './_merge';
 import {
   checkSimilarConfig,
   createDeskSimilar,
@@ -99,6 +110,7 @@ import {
   type SimilarQuery,
   type SimilarTickets,
 } from './_similar';
+import { createWindows, type DeskWindows, type WindowsOptions } from './_windows';
 
 /** Facts about the request the host app is serving, recorded in the audit trail. */
 export interface RequestInfo {
@@ -180,6 +192,16 @@ export interface TicketingOptions<S extends string = DefaultStatus> {
     toJob?: (ticket: Ticket) => DispatchJob;
     /** Dispatch every new ticket right after it is created. @default false */
     autoDispatch?: boolean;
+  };
+  /** Joint handling windows (`desk.windows`): whose shift hours to check. */
+  windows?: WindowsOptions;
+  /** Merging duplicates (`desk.merge`). */
+  merge?: {
+    /**
+     * The closed state merged duplicates move to. @default the workflow's first terminal
+     * state of kind `closed` (`archived` in the default workflow)
+     */
+    state?: S;
   };
   /** Parent and child tickets. */
   children?: {
@@ -303,13 +325,40 @@ export type {
   DeskAutomation,
 } from './_auto';
 export type {
+  Attachment,
+  CheckIn,
+  CheckInInput,
+  CheckInKind,
+  Evidence,
+  EvidenceResult,
+  Position,
+} from './_evidence';
+export {
+  AttachmentSchema,
+  CHECK_IN_KINDS,
+  CheckInSchema,
+  EVIDENCE_LIMITS,
+  PositionSchema,
+} from './_evidence';
+export type {
   DeskImportOptions,
   DeskImportProgress,
   DeskImportResult,
   ImportRecord,
 } from './_import';
 export type { DeskLinks, LinkCommandContext, LinkPage, LinkQuery, LinkReadContext } from './_links';
+export type { MergeContext, MergeResult } from './_merge';
 export type { SimilarConfig, SimilarQuery, SimilarTicket, SimilarTickets } from './_similar';
+export type {
+  BookResult,
+  DeskWindows,
+  WindowCommandContext,
+  WindowConflict,
+  WindowInput,
+  WindowQuery,
+  WindowsOptions,
+} from './_windows';
+export { offShift, WINDOW_LIMITS, WindowInputSchema } from './_windows';
 
 /** Context of {@link Desk.intake}. */
 export interface IntakeContext extends Omit<CommandContext, 'idempotencyKey' | 'expectedVersion'> {
@@ -531,6 +580,8 @@ export interface Desk<S extends string = DefaultStatus> {
     query?: SimilarQuery,
     ctx?: ReadContext,
   ): Promise<SimilarTickets<Ticket<S>>>;
+  /** Joint handling windows with several participants (needs a store with `windows`). */
+  readonly windows: DeskWindows<S>;
   /** Creates a ticket in the workflow's initial state, version 1. */
   create(draft: TicketDraft, ctx: CommandContext): Promise<Ticket<S>>;
   /** The ticket, or null if there is none with this id in the tenant. */
@@ -551,6 +602,36 @@ export interface Desk<S extends string = DefaultStatus> {
   transition(id: string, to: S, ctx: CommandContext): Promise<Ticket<S>>;
   /** Adds a comment (public or internal). */
   comment(id: string, input: CommentInput, ctx: CommandContext): Promise<CommentResult<S>>;
+  /**
+   * Merges duplicate tickets into a survivor, atomically: each duplicate moves to the merge
+   * state (see `merge.state`) with `mergedInto` set, its comments are copied onto the survivor
+   * (with `mergedFrom`; public ones stay public only when both tickets have the same
+   * requester), and every ticket changed gets a `merge` audit entry. Every ticket is
+   * version-checked; all commits are stored, or none. Needs `merge` and `update` permission on
+   * every ticket involved.
+   */
+  merge(
+    survivorId: string,
+    duplicateIds: string | readonly string[],
+    ctx: MergeContext,
+  ): Promise<MergeResult<S>>;
+  /**
+   * Records an attachment's metadata (name, MIME type, size, SHA-256, URL in your file store)
+   * as evidence on the ticket: an `attach` audit entry, one version up. Needs `comment`
+   * permission (public), so a requester may attach to their own ticket.
+   */
+  attach(id: string, attachment: Attachment, ctx: CommandContext): Promise<EvidenceResult<S>>;
+  /**
+   * Records a field check-in from a mobile device (photo, voice note, video, GPS position,
+   * note, arrival, departure) with its device time, optional position and attachment: a
+   * `check_in` audit entry, one version up. Needs `update` permission (staff).
+   */
+  checkIn(id: string, checkIn: CheckInInput, ctx: CommandContext): Promise<EvidenceResult<S>>;
+  /**
+   * Evidence of a ticket, oldest first: attachments for readers of the ticket, check-ins (with
+   * positions) only for actors allowed `read_internal`.
+   */
+  evidence(id: string, ctx?: ReadContext): Promise<Evidence[]>;
   /** The child tickets of a ticket (those created with `parentId: id`), oldest first (ties by id). */
   children(id: string, ctx?: ReadContext): Promise<Ticket<S>[]>;
   /** Comments of a ticket, oldest first; internal ones only for actors allowed `read_internal`. */
@@ -1307,6 +1388,40 @@ export function createTicketing<S extends string = DefaultStatus>(
       event: { ...draftEvent('ticket.updated'), changes: r.changes },
     };
   };
+  /** Evidence is an audit entry with the record in `meta`, one version up (see `_evidence.ts`). */
+  const evidencePlan =
+    (kind: 'attachment' | 'check_in'): Plan<unknown, EvidenceResult<S>> =>
+    (current, now, actor, input) => {
+      const record = kind === 'attachment' ? parseAttachment(input) : parseCheckIn(input, now);
+      if (kind === 'attachment') {
+        authorize({ actor, action: 'comment', ticket: current, visibility: 'public' });
+      } else authorize({ actor, action: 'update', ticket: current, patch: {} });
+      assertChangeable(current, 'receive evidence');
+      const at = toIso(now);
+      const ticket = nextTicketVersion(
+        current,
+        at,
+        current.status,
+        current.assignee,
+        current.reopenCount,
+      );
+      const base = { id: `${ticket.id}:${ticket.version}`, ticketId: ticket.id, by: actor.id };
+      const evidence: Evidence = deepFreeze(
+        kind === 'attachment'
+          ? { kind, ...base, recordedAt: at, attachment: record as Attachment }
+          : { kind, ...base, recordedAt: at, checkIn: record as CheckIn },
+      );
+      return {
+        ticket,
+        action: kind === 'attachment' ? 'attach' : 'check_in',
+        changes: {},
+        meta: kind === 'attachment' ? { attachment: record } : { checkIn: record },
+        result: { evidence, ticket },
+        event: { ...draftEvent('ticket.updated'), changes: {} },
+      };
+    };
+  const planAttach = evidencePlan('attachment');
+  const planCheckIn = evidencePlan('check_in');
 
   const parseCustom = (value: Record<string, unknown>, path: string[]) => {
     if (!customFields) return value;
@@ -2325,6 +2440,94 @@ export function createTicketing<S extends string = DefaultStatus>(
     options.similar,
   );
 
+  // ---- merge ---------------------------------------------------------------------------
+
+  const mergeState = options.merge?.state ?? defaultMergeState(workflow);
+  if (mergeState !== undefined && !workflow.hasState(mergeState)) {
+    throw new ValidationError(
+      [
+        {
+          code: 'invalid_enum',
+          path: ['merge', 'state'],
+          message: `unknown state "${mergeState}"; states: ${workflow.states.join(', ')}`,
+        },
+      ],
+      { context: 'Invalid desk options' },
+    );
+  }
+  const merge = createMerge<S>({
+    store,
+    workflow,
+    clock,
+    mergeState,
+    tenantOf,
+    checkContext: (c) => checkCommandContext(c as CommandContext),
+    authorize,
+    makeAudit,
+    withSla: (current, next, now, actor) => {
+      if (!slaOn) return next;
+      const state = deriveSla(slaPolicies, slaFacts, current, next, now, {
+        action: 'merge',
+        staff: isStaff(actor, current),
+      });
+      return state === current.sla ? next : Object.freeze({ ...next, sla: deepFreeze(state) });
+    },
+    slaDueAt: (current, next) => (durable && next.sla !== current.sla ? dueIso(next) : undefined),
+    slaEvents: (current, next, actor) =>
+      slaOn ? slaCommandEvents(current, next, actor, true) : [],
+    afterSla: (current, next, actor) => {
+      if (slaOn) afterSlaCommit(current, next, actor);
+    },
+    toOutbox: outboxOn ? (events) => events.map((e) => toOutbox(e as never)) : undefined,
+    emit: (e) => {
+      if (emitter.listenerCount(e.type as keyof TicketkitEvents<S>) > 0) emitEvent(e as never);
+    },
+    ttlMs: ttl,
+  });
+
+  // ---- joint handling windows ---------------------------------------------------------
+
+  const windowsApi = createWindows<S>({
+    store,
+    options: options.windows,
+    now: () => clock.now(),
+    tenantOf,
+    checkContext: (c) => checkCommandContext(c as CommandContext),
+    checkActor,
+    authorize,
+    decide: (c) => decide(c).allowed,
+    load: loadOrThrow,
+    record: (command, ticketId, ctx, arg, build, before) =>
+      change(
+        command,
+        ticketId,
+        ctx as CommandContext,
+        arg,
+        (current, now, actor) => {
+          authorize({ actor, action: 'update', ticket: current, patch: {} });
+          assertChangeable(current, 'take handling windows');
+          const at = toIso(now);
+          const ticket = nextTicketVersion(
+            current,
+            at,
+            current.status,
+            current.assignee,
+            current.reopenCount,
+          );
+          const { meta, result } = build(ticket, at);
+          return {
+            ticket,
+            action: command,
+            changes: {},
+            meta,
+            result,
+            event: { ...draftEvent('ticket.updated'), changes: {} },
+          };
+        },
+        before ? async () => before() : undefined,
+      ),
+  });
+
   const desk: Desk<S> = {
     workflow,
     policy,
@@ -2336,6 +2539,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     links: linksApi,
     similar: similarApi,
     automation: automation.api,
+    windows: windowsApi,
 
     async create(draft, rawCtx) {
       const ctx = checkCommandContext(rawCtx);
@@ -2633,6 +2837,27 @@ export function createTicketing<S extends string = DefaultStatus>(
         return change('transition', id, ctx, to, planTransition);
       }
       return guardedTransition(id, to, ctx, closing);
+    },
+
+    merge,
+
+    attach(id, attachment, ctx) {
+      return change('attach', id, ctx, attachment as unknown, planAttach);
+    },
+
+    checkIn(id, checkIn, ctx) {
+      return change('check_in', id, ctx, checkIn as unknown, planCheckIn);
+    },
+
+    async evidence(id, ctx) {
+      const tenantId = tenantOf(ctx);
+      if (ctx?.actor) checkActor(ctx.actor);
+      const t = await loadOrThrow(tenantId, id);
+      const all = evidenceOf(await wrap('listAudit', () => store.listAudit(tenantId, id)));
+      if (!ctx?.actor) return all;
+      authorize({ actor: ctx.actor, action: 'read', ticket: t });
+      const internal = decide({ actor: ctx.actor, action: 'read_internal', ticket: t }).allowed;
+      return internal ? all : all.filter((e) => e.kind === 'attachment');
     },
 
     async children(id, ctx) {

@@ -36,6 +36,7 @@ export const ACTIONS = [
   'comment',
   'history',
   'link',
+  'merge',
 ] as const;
 /** An action a policy decides on. */
 export type Action = (typeof ACTIONS)[number];
@@ -60,6 +61,8 @@ export interface PolicyContext {
   readonly visibility?: 'public' | 'internal';
   /** For `link`: the external link being added or removed (`desk.links`). */
   readonly link?: ExternalLink;
+  /** For `merge` of a duplicate: the ticket it is merged into (the survivor). */
+  readonly survivor?: Ticket;
 }
 
 /** One rule of a policy. Deny rules are checked first; then allow rules; otherwise denied. */
@@ -197,7 +200,8 @@ const isOwn = (c: PolicyContext) => c.ticket !== undefined && c.ticket.requester
  * The default policy:
  * - `admin` and `supervisor` may do everything in their tenant;
  * - `agent` may create, read (internal comments too), update, assign, transition, comment, see
- *   history and link tickets to records in other systems (`desk.links`);
+ *   history, link tickets to records in other systems (`desk.links`) and merge duplicates
+ *   (`desk.merge` also checks `update` on every ticket involved);
  * - `requester` may create tickets, and read, comment publicly on, see the history of and
  *   reopen only their own tickets;
  * - only `supervisor` or `admin` may move a `risk: 'high'` ticket to a resolved or closed
@@ -244,6 +248,7 @@ export const defaultPolicy: Policy = definePolicy({
         'comment',
         'history',
         'link',
+        'merge',
       ],
       roles: ['agent'],
     },

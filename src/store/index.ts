@@ -20,6 +20,7 @@ export {
   type Commit,
   type CommitOutcome,
   type EventOutbox,
+  type HandlingWindow,
   type IdempotencyRecord,
   type OutboxEvent,
   type OutboxEventInput,
@@ -33,5 +34,8 @@ export {
   type StorePage,
   type TicketStore,
   type TimerLease,
+  type WindowFilter,
+  type WindowStore,
 } from './port';
 export { type MemorySlaTimers, memorySlaTimers } from './timers';
+export { memoryWindows, windowsClash } from './windows';

@@ -12,6 +12,7 @@ import {
   type TicketStore,
 } from './port';
 import { type MemorySlaTimers, memorySlaTimers } from './timers';
+import { memoryWindows } from './windows';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -191,6 +192,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     slaTimers: timers,
     eventOutbox: events,
     auditChain: chain,
+    windows: memoryWindows(),
 
     async getTicket(tenantId, id) {
       return tenants.get(tenantId)?.tickets.get(id) ?? null;

@@ -27,6 +27,15 @@ export interface Comment {
   readonly mentions: readonly string[];
   /** ISO 8601 UTC. */
   readonly createdAt: string;
+  /**
+   * Set on a comment copied to a survivor by `desk.merge`: the duplicate it came from, the
+   * original comment's id and its original time. Stores keep it as part of the comment.
+   */
+  readonly mergedFrom?: {
+    readonly ticketId: string;
+    readonly commentId: string;
+    readonly createdAt: string;
+  };
 }
 
 /**
@@ -300,8 +309,66 @@ export interface TicketStore {
   readonly eventOutbox?: EventOutbox;
   /** The sealed audit hash chain (optional); see {@link AuditChain}. */
   readonly auditChain?: AuditChain;
+  /** Joint handling windows (optional); `desk.windows` needs it. */
+  readonly windows?: WindowStore;
   /** Releases resources (connections, file handles). */
   close(): Promise<void>;
+}
+
+/**
+ * A joint handling window: a time slot on a ticket booked with several participants (see
+ * `desk.windows`). Times are ISO 8601 UTC; the slot is `[start, end)`.
+ */
+export interface HandlingWindow {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly ticketId: string;
+  readonly start: string;
+  readonly end: string;
+  /** Actor ids, sorted, without repeats. */
+  readonly participants: readonly string[];
+  readonly note: string | null;
+  /** Who booked it, and when (the desk clock). */
+  readonly createdBy: string;
+  readonly createdAt: string;
+  /** Set when cancelled; a cancelled window clashes with nothing. */
+  readonly cancelledAt: string | null;
+  readonly cancelledBy: string | null;
+}
+
+/** Filters of {@link WindowStore.list}; every given filter must match. */
+export interface WindowFilter {
+  readonly ticketId?: string;
+  readonly participant?: string;
+  /** Windows ending after this instant (ISO). */
+  readonly from?: string;
+  /** Windows starting before this instant (ISO). */
+  readonly to?: string;
+  /** Include cancelled windows. @default false */
+  readonly includeCancelled?: boolean;
+}
+
+/**
+ * Joint handling windows kept by a store (optional). `book` finds the clashes (live windows of
+ * the same tenant sharing a participant and overlapping in time) and inserts in one atomic step,
+ * so two bookings that race both see each other when `exclusive` is asked for.
+ */
+export interface WindowStore {
+  /**
+   * Inserts `w` unless `exclusive` and it clashes; returns the clashes (by start, then id).
+   * A second call with the same id inserts nothing and returns `booked: true` with the stored
+   * window's clashes (a retried booking is not refused by itself).
+   */
+  book(
+    w: HandlingWindow,
+    exclusive: boolean,
+  ): Promise<{ readonly booked: boolean; readonly clashes: HandlingWindow[] }>;
+  /** The window, or null if none with this id in the tenant. */
+  get(tenantId: string, id: string): Promise<HandlingWindow | null>;
+  /** Windows matching the filter, by start then id. */
+  list(tenantId: string, filter: WindowFilter): Promise<HandlingWindow[]>;
+  /** Marks a live window cancelled; returns it, or null if there is none or it was cancelled. */
+  cancel(tenantId: string, id: string, at: string, by: string): Promise<HandlingWindow | null>;
 }
 
 /** Urgency rank of a priority: 0 for urgent ... 3 for low. */

@@ -276,6 +276,12 @@ export const TicketSchema = z.object({
   version: z.number().int().positive(),
   reopenCount: z.number().int().nonnegative(),
   sla: z.any().nullable(),
+  /**
+   * Set by `desk.merge` on a duplicate: the id of the ticket it was merged into (the duplicate
+   * is in a closed state from then on). Absent on tickets that were never merged. Never
+   * settable through create or update input (their schemas are strict).
+   */
+  mergedInto: z.string().optional(),
 });
 
 /**
@@ -390,7 +396,7 @@ export function nextTicketVersion<S extends string>(
   assignee: string | null,
   reopenCount: number,
 ): Ticket<S> {
-  return Object.freeze({
+  const next = {
     id: t.id,
     tenantId: t.tenantId,
     title: t.title,
@@ -413,5 +419,8 @@ export function nextTicketVersion<S extends string>(
     version: t.version + 1,
     reopenCount,
     sla: t.sla,
-  });
+  } as { -readonly [K in keyof Ticket<S>]: Ticket<S>[K] };
+  // Rare (only merged tickets have it): added after the literal so the common shape stays one.
+  if (t.mergedInto !== undefined) next.mergedInto = t.mergedInto;
+  return Object.freeze(next);
 }

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const TABLES =
-  'tk_tickets, tk_audit, tk_comments, tk_idempotency, tk_sla_timers, tk_outbox, tk_import_batches, tk_notify_outbox, tk_audit_chain';
+  'tk_tickets, tk_audit, tk_comments, tk_idempotency, tk_sla_timers, tk_outbox, tk_import_batches, tk_notify_outbox, tk_audit_chain, tk_windows';
 
 /** Raw reads with SQL, bypassing the store. */
 function sqlInspector(q: PGlite, table = (name: string) => `tk_${name}`): StoreInspector {
@@ -101,10 +101,10 @@ runStoreConformance({
 
       it('applies migrations once: re-opening is a no-op', async () => {
         const before = await db.query<{ version: number }>('SELECT version FROM tk_migrations');
-        expect(before.rows.map((r) => r.version)).toEqual([1, 2, 3]);
+        expect(before.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
         await Promise.all([1, 2, 3].map(() => pgliteStore({ pglite: db }).ready()));
         const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tk_migrations');
-        expect(after.rows[0]?.n).toBe(3);
+        expect(after.rows[0]?.n).toBe(4);
       });
 
       it('rejects UPDATE and DELETE on the audit table (append-only trigger)', async () => {
@@ -177,6 +177,7 @@ runStoreConformance({
             'tk_outbox',
             'tk_sla_timers',
             'tk_tickets',
+            'tk_windows',
           ]);
           const store = pgliteStore({ pglite: fresh, schema: 'app' });
           const t = makeTicket();
@@ -184,7 +185,7 @@ runStoreConformance({
           const m = await fresh.query<{ n: number }>(
             'SELECT count(*)::int AS n FROM app.tk_migrations',
           );
-          expect(m.rows[0]?.n).toBe(3);
+          expect(m.rows[0]?.n).toBe(4);
         }
       });
 

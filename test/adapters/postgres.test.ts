@@ -28,6 +28,7 @@ const TABLES = [
   'import_batches',
   'notify_outbox',
   'audit_chain',
+  'windows',
 ];
 
 const insertCommit = (t: Ticket): Commit => ({
@@ -185,7 +186,7 @@ describe.skipIf(!url)('postgres adapter', () => {
             const stores = Array.from({ length: 6 }, () => postgresStore({ pool, schema: s2 }));
             await Promise.all(stores.map((s) => s.ready()));
             const { rows } = await pool.query(`SELECT version FROM ${s2}.tk_migrations`);
-            expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+            expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
           } finally {
             await pool.query(`DROP SCHEMA IF EXISTS ${s2} CASCADE`);
           }

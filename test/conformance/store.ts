@@ -1676,6 +1676,19 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       });
     });
 
+    describe('merge races (C3)', () => {
+      it('merge A→B ‖ merge B→A, 500 runs: never both, every final state a serial outcome', async () => {
+        const { mergeRaces } = await import('../desk/_merge-race');
+        // Two runs at a time per connection a SQL store may use; the memory store interleaves anyway.
+        const f = await mergeRaces(store, 500, store.capabilities.multiProcess ? 4 : 10);
+        console.info(`C3 ${opts.name}`, JSON.stringify(f));
+        expect(f.runs).toBe(500);
+        expect(f.bothSucceeded).toBe(0);
+        expect(f.notSerial).toBe(0);
+        expect(f.winners.neither).toBeUndefined();
+      }, 300_000);
+    });
+
     describe('the desk over this store', () => {
       it('pages through 120 tickets with cursors, no gaps or duplicates, both directions', async () => {
         const clock = createManualClock('2026-03-02T01:00:00Z');
