@@ -1,5 +1,4 @@
 import type { ValidationIssue } from '../errors/index';
-import { minCostAssignment } from './_hungarian';
 import { onLoadChange, type PoolCore, type PoolState } from './_pool';
 import {
   check,
@@ -12,12 +11,13 @@ import {
   toCandidate,
   weigh,
 } from './_search';
+import { sparseAssignment } from './_sparse';
 import { type Config, capIssues, checkJob, fail } from './_validate';
 import type { AssignmentPlan, DispatchJob, JobAssignment } from './types';
 
 const PRIORITY_RANK: Record<string, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
-/** A dense n×m Float64Array beyond this (about 200 MB) is a mistake, not a batch. */
-const MAX_CELLS = 25_000_000;
+/** More (job, slot) edges than this (about 300 MB of buffers) is a mistake, not a batch. */
+const MAX_EDGES = 25_000_000;
 
 export function validateJobs(jobs: readonly DispatchJob[]): void {
   if (!Array.isArray(jobs)) {
@@ -134,10 +134,11 @@ export function greedy(
 }
 
 /**
- * Max total score by Kuhn–Munkres over capacity slots: agent a contributes one column per
- * job it can still take, slot t scored with load factor 1 - (load + t) / capacity, i.e.
- * what greedy would see after t earlier jobs. So greedy's plan is one feasible slot
- * assignment, and the optimum can never total less than it.
+ * Max total score by a sparse Hungarian solver over capacity slots: agent a contributes one
+ * column per job it can still take, slot t scored with load factor 1 - (load + t) / capacity,
+ * i.e. what greedy would see after t earlier jobs. So greedy's plan is one feasible slot
+ * assignment, and the optimum can never total less than it. Only feasible (job, slot) pairs
+ * are edges; no jobs × slots matrix is built.
  */
 export function optimal(
   cfg: Config,
@@ -191,10 +192,41 @@ export function optimal(
     slotCount[a] = k;
     for (let t = 0; t < k; t++) slotAgent.push(a);
   }
-  const rows: number[] = [];
-  for (let j = 0; j < n; j++) if (jobStart[j + 1]! > jobStart[j]!) rows.push(j);
-  const R = rows.length;
+  // Edges: job j to every slot of each agent it can take, cost = -(score at that slot).
+  let nnz = 0;
+  for (let q = 0; q < np; q++) nnz += slotCount[pairAgent[q]!]!;
+  if (nnz > MAX_EDGES) {
+    fail(
+      [
+        {
+          code: 'too_big',
+          path: ['jobs'],
+          message: `optimal mode would weigh ${nnz} (job, capacity slot) pairs; split the batch or use mode: 'greedy'`,
+        },
+      ],
+      'dispatcher.assignBatch',
+    );
+  }
   const S = slotAgent.length;
+  const rowStart = new Int32Array(n + 1);
+  const col = new Int32Array(nnz);
+  const cost = new Float64Array(nnz);
+  let e = 0;
+  for (let j = 0; j < n; j++) {
+    rowStart[j] = e;
+    for (let q = jobStart[j]!; q < jobStart[j + 1]!; q++) {
+      const a = pairAgent[q]!;
+      const cap = core.capacity[a]!;
+      const ld = state.load[a]!;
+      const s0 = slotStart[a]!;
+      const base = pairBase[q]!;
+      for (let t = 0; t < slotCount[a]!; t++) {
+        col[e] = s0 + t;
+        cost[e++] = -(base + cfg.wLoad * (1 - (ld + t) / cap));
+      }
+    }
+  }
+  rowStart[n] = e;
   const out: JobAssignment[] = new Array(n);
   for (let j = 0; j < n; j++) {
     if (jobStart[j + 1] === jobStart[j]) {
@@ -207,57 +239,15 @@ export function optimal(
     }
   }
   const finalLoad = state.load.slice();
-  if (R > 0 && S > 0) {
-    if (R * S > MAX_CELLS) {
-      fail(
-        [
-          {
-            code: 'too_big',
-            path: ['jobs'],
-            message: `optimal mode would build a ${R}×${S} matrix (feasible jobs × capacity slots); split the batch or use mode: 'greedy'`,
-          },
-        ],
-        'dispatcher.assignBatch',
-      );
-    }
-    // Profit of a slot = score with its load factor; infeasible pairs stay at 0 = unassigned.
-    // Slots as rows whenever that stays near square (padding with dummy job columns of
-    // cost 0, i.e. "slot unused"): each slot's agent-constant part of the score then folds
-    // into its row dual and the searches stay short; measured 2-3x faster than jobs as rows.
-    const transpose = S <= R + (R >> 2);
-    const nr = transpose ? S : R;
-    const nc = transpose ? Math.max(R, S) : S;
-    const cost = new Float64Array(nr * nc);
-    for (let r = 0; r < R; r++) {
-      const j = rows[r]!;
-      for (let q = jobStart[j]!; q < jobStart[j + 1]!; q++) {
-        const a = pairAgent[q]!;
-        const cap = core.capacity[a]!;
-        const s0 = slotStart[a]!;
-        for (let t = 0; t < slotCount[a]!; t++) {
-          const profit = pairBase[q]! + cfg.wLoad * (1 - (state.load[a]! + t) / cap);
-          cost[transpose ? (s0 + t) * nc + r : r * nc + s0 + t] = -profit;
-        }
-      }
-    }
-    const match = minCostAssignment(cost, nr, nc);
-    const jobSlot = new Int32Array(R).fill(-1);
-    for (let x = 0; x < nr; x++) {
-      const y = match[x]!;
-      if (y < 0 || (transpose && y >= R)) continue;
-      if (transpose) jobSlot[y] = x;
-      else jobSlot[x] = y;
-    }
+  if (nnz > 0) {
+    const jobSlot = sparseAssignment(rowStart, col, cost, n, S);
     // Slots of one agent are interchangeable for the total; give them out in batch order
     // so per-job scores are deterministic and mirror what greedy would report.
     const byAgent = new Map<number, number[]>();
-    for (let r = 0; r < R; r++) {
-      const slot = jobSlot[r]!;
+    for (let j = 0; j < n; j++) {
+      const slot = jobSlot[j]!;
       if (slot < 0) continue;
       const a = slotAgent[slot]!;
-      const j = rows[r]!;
-      // A job matched to a slot it cannot use is the solver's way of leaving it out.
-      if (!pairAgent.subarray(jobStart[j]!, jobStart[j + 1]!).includes(a)) continue;
       const list = byAgent.get(a);
       if (list) list.push(j);
       else byAgent.set(a, [j]);
