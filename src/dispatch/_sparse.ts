@@ -19,12 +19,13 @@
  */
 export function sparseAssignment(
   rowStart: Int32Array,
-  col: Int32Array,
-  cost: Float64Array,
+  colIn: Int32Array,
+  costIn: Float64Array,
   nRows: number,
   nCols: number,
 ): Int32Array {
   const UNASSIGNED = -2;
+  const { col, cost, floor } = sortRows(rowStart, colIn, costIn, nRows);
   const u = new Float64Array(nRows);
   const v = new Float64Array(nCols);
   const rowCol = new Int32Array(nRows).fill(-1);
@@ -81,6 +82,8 @@ export function sparseAssignment(
     let size = 0;
     // Best "leave this row unassigned" exit among the tree rows: distance and row.
     let exitDist = -u[root]!;
+    // Distance of the nearest free column reached so far: the search ends by then.
+    let nearestFree = Number.POSITIVE_INFINITY;
     let exitRow = root;
     let y = root;
     let dy = 0;
@@ -88,12 +91,18 @@ export function sparseAssignment(
     let terminal = -1;
     for (;;) {
       // Relax the edges of row y, reached at distance dy.
+      // Since v <= 0, dy + cost - uy bounds an edge's distance from below: once the row's
+      // remaining edges (`floor`, a suffix minimum over the cost-sorted row) cannot come
+      // in before the search ends, the rest of the row is skipped.
       const uy = u[y]!;
+      const cut = (exitDist < nearestFree ? exitDist : nearestFree) - dy + uy;
       for (let e = rowStart[y]!; e < rowStart[y + 1]!; e++) {
+        if (floor[e]! >= cut) break;
         const x = col[e]!;
         const d = dy + cost[e]! - v[x]! - uy;
         if (d < dist[x]!) {
           if (done[x]) continue;
+          if (d < nearestFree && colRow[x] === -1) nearestFree = d;
           let i = pos[x]!;
           if (i < 0) {
             touched[nTouched++] = x;
@@ -274,4 +283,61 @@ function augmentingRowReduction(
   }
   if (queue !== free) free.set(queue.subarray(0, nFree));
   return nFree;
+}
+
+/** Bucketed cost keys: 2^20 buckets per row, packed with the edge's offset below 2^22. */
+const BUCKETS = 1 << 20;
+const OFFSETS = 1 << 22;
+
+/**
+ * Copies each row's edges in (nearly) ascending cost, by a native numeric sort of packed
+ * keys (bucket · 2^22 + offset), and returns `floor`, the exact minimum cost of the row's
+ * edges from each position on. Breaking on `floor` stays exact however coarse the buckets.
+ */
+function sortRows(
+  rowStart: Int32Array,
+  col: Int32Array,
+  cost: Float64Array,
+  nRows: number,
+): { col: Int32Array; cost: Float64Array; floor: Float64Array } {
+  const nnz = rowStart[nRows]!;
+  const sCol = new Int32Array(nnz);
+  const sCost = new Float64Array(nnz);
+  const floor = new Float64Array(nnz);
+  let keys = new Float64Array(64);
+  for (let y = 0; y < nRows; y++) {
+    const s = rowStart[y]!;
+    const t = rowStart[y + 1]!;
+    const deg = t - s;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let e = s; e < t; e++) {
+      if (cost[e]! < lo) lo = cost[e]!;
+      if (cost[e]! > hi) hi = cost[e]!;
+    }
+    if (deg > 1 && hi > lo && deg < OFFSETS) {
+      if (keys.length < deg) keys = new Float64Array(deg * 2);
+      const scale = BUCKETS / (hi - lo);
+      for (let k = 0; k < deg; k++) {
+        const q = Math.min(BUCKETS, Math.floor((cost[s + k]! - lo) * scale));
+        keys[k] = q * OFFSETS + k;
+      }
+      const view = keys.subarray(0, deg);
+      view.sort();
+      for (let k = 0; k < deg; k++) {
+        const from = s + (view[k]! % OFFSETS);
+        sCol[s + k] = col[from]!;
+        sCost[s + k] = cost[from]!;
+      }
+    } else {
+      sCol.set(col.subarray(s, t), s);
+      sCost.set(cost.subarray(s, t), s);
+    }
+    let m = Number.POSITIVE_INFINITY;
+    for (let e = t - 1; e >= s; e--) {
+      if (sCost[e]! < m) m = sCost[e]!;
+      floor[e] = m;
+    }
+  }
+  return { col: sCol, cost: sCost, floor };
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import munkres from 'munkres';
 import { describe, expect, it } from 'vitest';
 import { sparseAssignment } from '../../src/dispatch/_sparse';
 
@@ -77,6 +78,55 @@ describe('sparseAssignment', () => {
         expect(total).toBeCloseTo(bruteForce(rows, nCols), 9);
       }),
       { numRuns: 500, seed },
+    );
+  });
+
+  it('equals munkres on the dense matrix (0 = infeasible) for larger instances', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (nRows, nCols, density, s) => {
+          let a = s >>> 0;
+          const rnd = () => {
+            a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+            return a / 2 ** 32;
+          };
+          const n = Math.max(nRows, nCols);
+          const dense = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+          const rowStart = new Int32Array(nRows + 1);
+          const col: number[] = [];
+          const cost: number[] = [];
+          for (let y = 0; y < nRows; y++) {
+            for (let x = 0; x < nCols; x++) {
+              if (rnd() >= density) continue;
+              // A few distinct values, so ties between columns are common.
+              const c = -Math.ceil(rnd() * 8) / 8;
+              dense[y]![x] = c;
+              col.push(x);
+              cost.push(c);
+            }
+            rowStart[y + 1] = col.length;
+          }
+          const match = sparseAssignment(
+            rowStart,
+            Int32Array.from(col),
+            Float64Array.from(cost),
+            nRows,
+            nCols,
+          );
+          let total = 0;
+          match.forEach((x, y) => {
+            if (x >= 0) total += dense[y]![x]!;
+          });
+          let best = 0;
+          for (const [y, x] of munkres(dense)) best += dense[y]![x]!;
+          expect(total).toBeCloseTo(best, 9);
+        },
+      ),
+      { numRuns: 200, seed },
     );
   });
 });
