@@ -95,7 +95,7 @@ export function sparseAssignment(
       // remaining edges (`floor`, a suffix minimum over the cost-sorted row) cannot come
       // in before the search ends, the rest of the row is skipped.
       const uy = u[y]!;
-      const cut = (exitDist < nearestFree ? exitDist : nearestFree) - dy + uy;
+      const cut = Math.min(exitDist, nearestFree) - dy + uy;
       for (let e = rowStart[y]!; e < rowStart[y + 1]!; e++) {
         if (floor[e]! >= cut) break;
         const x = col[e]!;
