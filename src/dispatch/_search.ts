@@ -310,9 +310,117 @@ export function scanAll(
 }
 
 /**
+ * Scratch space of {@link searchIndexed}, grown on demand and reused by every call (calls
+ * never nest, and nothing in it outlives a call): per viable group its score upper bound,
+ * distance-factor bound, the bucket to walk and the other skills' best levels.
+ */
+const EMPTY_LISTS: GroupLists = {
+  all: new Int32Array(0),
+  bySkill: new Map(),
+  dead: 0,
+  spareBound: true,
+};
+
+const scratch = {
+  ub: new Float64Array(64),
+  distUB: new Float64Array(64),
+  other: new Float64Array(64),
+  heap: new Int32Array(64),
+  lists: [] as GroupLists[],
+  bucket: [] as (Bucket | undefined)[],
+};
+
+function growScratch(n: number): void {
+  if (n <= scratch.ub.length) return;
+  const size = Math.max(n, scratch.ub.length * 2);
+  scratch.ub = new Float64Array(size);
+  scratch.distUB = new Float64Array(size);
+  scratch.other = new Float64Array(size);
+  scratch.heap = new Int32Array(size);
+}
+
+/**
+ * Fills the scratch arrays with every group that may hold an eligible agent (as
+ * {@link forEachGroup} would visit them, in the same order) and its score upper bound;
+ * returns how many. Bounds come from the live buckets (their first level is the highest
+ * still listed), so groups whose agents with a skill are all at capacity drop out.
+ */
+function collectGroups(cfg: Config, core: PoolCore, state: PoolState, ctx: JobCtx): number {
+  const located = ctx.hasLoc;
+  const groups = located ? core.cells : core.globals;
+  const all = located ? state.cellLists : state.globalLists;
+  growScratch(groups.length);
+  const { ub, distUB, other, lists: gl, bucket: gb } = scratch;
+  const required = ctx.required;
+  const preferred = ctx.preferred;
+  const scale = ctx.scale;
+  let n = 0;
+  outer: for (let k = 0; k < groups.length; k++) {
+    const g = groups[k]!;
+    if (ctx.team !== undefined && g.team !== ctx.team) continue;
+    const lists = all[k]!;
+    if (lists.all.length === 0) continue;
+    let sum = 0;
+    let bucket: Bucket | undefined;
+    let leadLvl = 0;
+    for (let r = 0; r < required.length; r++) {
+      const b = lists.bySkill.get(required[r]!);
+      if (b === undefined) continue outer;
+      sum += b.lvl[0]!;
+      if (bucket === undefined || b.idx.length < bucket.idx.length) {
+        bucket = b;
+        leadLvl = b.lvl[0]!;
+      }
+    }
+    let dUB = 1;
+    if (located) {
+      if (!g.hasLoc) {
+        if (ctx.needLoc) continue;
+        dUB = 0;
+      } else {
+        const d = haversineKm(ctx.lat, ctx.lng, ctx.cosLat, g.lat, g.lng, g.cosLat);
+        const lb = d > g.radiusKm ? d - g.radiusKm : 0;
+        if (lb > ctx.maxKm) continue;
+        dUB = scale / (scale + lb);
+      }
+    }
+    for (let p = 0; p < preferred.length; p++) {
+      sum += lists.bySkill.get(preferred[p]!)?.lvl[0] ?? 0;
+    }
+    const skillUB = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+    ub[n] = cfg.wSkill * skillUB + cfg.wLoad + cfg.wDistance * dUB + cfg.wCustom;
+    distUB[n] = dUB;
+    other[n] = sum - leadLvl;
+    gl[n] = lists;
+    gb[n] = bucket;
+    n++;
+  }
+  return n;
+}
+
+/** Heap order of groups: higher bound first, then build order (what a stable sort gives). */
+function before(ub: Float64Array, a: number, b: number): boolean {
+  return ub[a]! > ub[b]! || (ub[a] === ub[b] && a < b);
+}
+
+function siftDown(heap: Int32Array, ub: Float64Array, i: number, size: number): void {
+  const x = heap[i]!;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    if (c + 1 < size && before(ub, heap[c + 1]!, heap[c]!)) c++;
+    if (!before(ub, heap[c]!, x)) break;
+    heap[i] = heap[c]!;
+    i = c;
+  }
+  heap[i] = x;
+}
+
+/**
  * Best-first search over the index: groups (spatial cells) in order of their score upper
  * bound, and inside a group the smallest bucket of a required skill, sorted by that skill's
- * level so the per-agent bound only falls and the loop can stop early.
+ * level so the per-agent bound only falls and the loop can stop early. Groups come off a
+ * heap (built in linear time) rather than a full sort: most searches stop after a few.
  */
 export function searchIndexed(
   cfg: Config,
@@ -322,63 +430,59 @@ export function searchIndexed(
   limit: number,
 ): { top: Scored[]; evaluated: number } {
   const top = new TopK(limit);
-  const order: {
-    lists: GroupLists;
-    bucket: Bucket | undefined;
-    ub: number;
-    distUB: number;
-    other: number;
-  }[] = [];
-  // Bounds come from the live buckets (their first level is the highest still listed), so
-  // groups whose agents with the skill are all at capacity drop out entirely.
-  const consider = (lists: GroupLists, distUB: number): void => {
-    let sum = 0;
-    let bucket: Bucket | undefined;
-    let leadLvl = 0;
-    for (const r of ctx.required) {
-      const b = lists.bySkill.get(r)!;
-      sum += b.lvl[0]!;
-      if (bucket === undefined || b.idx.length < bucket.idx.length) {
-        bucket = b;
-        leadLvl = b.lvl[0]!;
-      }
-    }
-    for (const p of ctx.preferred) sum += lists.bySkill.get(p)?.lvl[0] ?? 0;
-    const skillUB = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
-    const ub = cfg.wSkill * skillUB + cfg.wLoad + cfg.wDistance * distUB + cfg.wCustom;
-    order.push({ lists, bucket, ub, distUB, other: sum - leadLvl });
-  };
-  forEachGroup(core, state, ctx, consider);
-  // Stable sort keeps group build order among equal bounds, so runs repeat.
-  order.sort((x, y) => y.ub - x.ub);
+  const n = collectGroups(cfg, core, state, ctx);
+  let size = n;
+  const { ub, distUB, other, heap, lists: gl, bucket: gb } = scratch;
+  for (let k = 0; k < size; k++) heap[k] = k;
+  for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(heap, ub, k, size);
   let evaluated = 0;
-  for (const o of order) {
+  while (size > 0) {
+    const o = heap[0]!;
+    heap[0] = heap[--size]!;
+    siftDown(heap, ub, 0, size);
     const bar = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
-    if (o.ub + EPS < bar) break;
-    if (o.bucket !== undefined) {
-      const rest = cfg.wLoad + cfg.wDistance * o.distUB + cfg.wCustom;
-      const { idx, lvl } = o.bucket;
-      for (let k = 0; k < idx.length; k++) {
+    if (ub[o]! + EPS < bar) break;
+    const dUB = distUB[o]!;
+    const bucket = gb[o];
+    if (bucket !== undefined) {
+      const rest = cfg.wDistance * dUB + cfg.wCustom + EPS;
+      const { idx, lvl, spare, next } = bucket;
+      const oth = other[o]!;
+      const spareBound = gl[o]!.spareBound;
+      for (let k = 0; k < idx.length; ) {
         const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
-        const skillUB = (lvl[k]! + o.other) * ctx.skillDiv;
-        if (cfg.wSkill * skillUB + rest + EPS < w) break;
-        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, o.distUB, skillUB);
+        const skillUB = (lvl[k]! + oth) * ctx.skillDiv;
+        const bound = cfg.wSkill * skillUB + rest;
+        if (bound + cfg.wLoad < w) break;
+        // Within a level the build-time load factors only fall (and loads only rose since,
+        // unless spareBound says otherwise): the rest of this level cannot reach w either.
+        if (spareBound && bound + cfg.wLoad * spare[k]! < w) {
+          k = next[k]!;
+          continue;
+        }
+        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, dUB, skillUB);
         if (e) {
           evaluated++;
           top.push(e);
         }
+        k++;
       }
     } else {
-      const all = o.lists.all;
+      const all = gl[o]!.all;
       for (let k = 0; k < all.length; k++) {
         const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
-        const e = evaluate(cfg, core, state, ctx, all[k]!, w, o.distUB);
+        const e = evaluate(cfg, core, state, ctx, all[k]!, w, dUB);
         if (e) {
           evaluated++;
           top.push(e);
         }
       }
     }
+  }
+  // Drop the group references so a released pool is not kept alive by the scratch space.
+  for (let k = 0; k < n; k++) {
+    gl[k] = EMPTY_LISTS;
+    gb[k] = undefined;
   }
   return { top: top.sorted() as Scored[], evaluated };
 }
