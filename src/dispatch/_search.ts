@@ -45,6 +45,17 @@ export interface JobCtx {
   shift: Uint8Array | undefined;
 }
 
+/** Distinct names in first-seen order, minus `minus`; linear scans for the usual few. */
+function unique(names: readonly string[], minus: readonly string[] | undefined): string[] {
+  if (names.length + (minus?.length ?? 0) > 16) {
+    const drop = new Set(minus);
+    return [...new Set(names)].filter((s) => !drop.has(s));
+  }
+  const out: string[] = [];
+  for (const s of names) if (!out.includes(s) && !minus?.includes(s)) out.push(s);
+  return out;
+}
+
 export function jobContext(
   cfg: Config,
   core: PoolCore,
@@ -53,17 +64,21 @@ export function jobContext(
   at: Date | undefined,
   shift: Uint8Array | undefined,
 ): JobCtx {
-  const required = [...new Set(job.requiredSkills ?? [])];
-  const req = new Set(required);
-  const preferred = [...new Set(job.preferredSkills ?? [])].filter((s) => !req.has(s));
+  const required = unique(job.requiredSkills ?? [], undefined);
+  const preferred = unique(job.preferredSkills ?? [], required);
   const m = required.length + preferred.length;
   const loc = job.location ?? undefined;
+  const requiredIds = new Int32Array(required.length);
+  for (let k = 0; k < required.length; k++) requiredIds[k] = core.skillIds.get(required[k]!) ?? -1;
+  const preferredIds = new Int32Array(preferred.length);
+  for (let k = 0; k < preferred.length; k++)
+    preferredIds[k] = core.skillIds.get(preferred[k]!) ?? -1;
   return {
     job,
     required,
     preferred,
-    requiredIds: Int32Array.from(required, (r) => core.skillIds.get(r) ?? -1),
-    preferredIds: Int32Array.from(preferred, (p) => core.skillIds.get(p) ?? -1),
+    requiredIds,
+    preferredIds,
     skillDiv: m === 0 ? 0 : 1 / (m * cfg.maxSkillLevel),
     hasLoc: loc !== undefined,
     lat: loc?.lat ?? 0,
@@ -164,7 +179,8 @@ export const probe = {
  * True if agent i passes every hard constraint, with its factors left in {@link probe}.
  * With a finite `bar` it may also return false as soon as the agent provably scores below
  * it (`distUB`, `skillUB` bound those factors), before paying for skill lookups, haversine,
- * the calendar and custom factors.
+ * the calendar and custom factors. `exactSkill` says skillUB is the agent's exact skill
+ * factor (a bucket walk for a job with one skill and no preferred ones knows the level).
  */
 export function check(
   cfg: Config,
@@ -175,6 +191,7 @@ export function check(
   bar: number,
   distUB: number,
   skillUB: number,
+  exactSkill = false,
 ): boolean {
   if (!core.available[i]) return false;
   const cap = core.capacity[i]!;
@@ -185,10 +202,13 @@ export function check(
   const rest = cfg.wLoad * load + cfg.wDistance * distUB + cfg.wCustom + EPS;
   if (cfg.wSkill * skillUB + rest < bar) return false;
   if (ctx.team !== undefined && core.team[i] !== ctx.team) return false;
-  const sum = skillSum(core, ctx, i);
-  if (sum < 0) return false;
-  const skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
-  if (cfg.wSkill * skill + rest < bar) return false;
+  let skill = skillUB;
+  if (!exactSkill) {
+    const sum = skillSum(core, ctx, i);
+    if (sum < 0) return false;
+    skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+    if (cfg.wSkill * skill + rest < bar) return false;
+  }
   let distance = 1;
   let km = Number.NaN;
   if (ctx.hasLoc) {
@@ -220,8 +240,9 @@ export function evaluate(
   bar: number,
   distUB: number,
   skillUB = 1,
+  exactSkill = false,
 ): Scored | null {
-  if (!check(cfg, core, state, ctx, i, bar, distUB, skillUB)) return null;
+  if (!check(cfg, core, state, ctx, i, bar, distUB, skillUB, exactSkill)) return null;
   const { skill, load, distance, km, custom } = probe;
   return {
     idx: i,
@@ -449,6 +470,8 @@ export function searchIndexed(
       const { idx, lvl, spare, next } = bucket;
       const oth = other[o]!;
       const spareBound = gl[o]!.spareBound;
+      // One required skill, nothing preferred: the bucket's level is the whole skill sum.
+      const single = ctx.required.length === 1 && ctx.preferred.length === 0;
       for (let k = 0; k < idx.length; ) {
         const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
         const skillUB = (lvl[k]! + oth) * ctx.skillDiv;
@@ -460,7 +483,7 @@ export function searchIndexed(
           k = next[k]!;
           continue;
         }
-        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, dUB, skillUB);
+        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, dUB, skillUB, single);
         if (e) {
           evaluated++;
           top.push(e);
