@@ -147,37 +147,45 @@ export function optimal(
   jobs: readonly DispatchJob[],
   maxKm: number,
   at: Date | undefined,
-  enumerate: (ctx: JobCtx) => Iterable<number>,
+  enumerate: (ctx: JobCtx, out: ArrayLike<number>[]) => void,
 ): AssignmentPlan {
   const n = jobs.length;
   const shift = core.hasCalendar ? new Uint8Array(core.n) : undefined;
   // Feasible (job, agent) pairs in flat buffers, with the score minus its load term: slots
   // of one agent differ only in the load factor. Exact scores are recomputed for the winners.
-  let pairAgent = new Int32Array(1024);
-  let pairBase = new Float64Array(1024);
+  // Sized for a typical batch up front: regrowing copies megabytes.
+  const guess = Math.min(Math.max(1024, n * 256), n * core.n + 1);
+  let pairAgent = new Int32Array(guess);
+  let pairBase = new Float64Array(guess);
+  const lists: ArrayLike<number>[] = [];
   let np = 0;
   const jobStart = new Int32Array(n + 1);
   const feasible = new Int32Array(core.n);
   for (let j = 0; j < n; j++) {
     jobStart[j] = np;
     const ctx = jobContext(cfg, core, jobs[j]!, maxKm, at, shift);
-    for (const i of enumerate(ctx)) {
-      if (!check(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1, 1)) continue;
-      if (np === pairAgent.length) {
-        const grownA = new Int32Array(np * 2);
-        grownA.set(pairAgent);
-        pairAgent = grownA;
-        const grownB = new Float64Array(np * 2);
-        grownB.set(pairBase);
-        pairBase = grownB;
+    enumerate(ctx, lists);
+    for (let l = 0; l < lists.length; l++) {
+      const list = lists[l]!;
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!;
+        if (!check(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1, 1)) continue;
+        if (np === pairAgent.length) {
+          const grownA = new Int32Array(np * 2);
+          grownA.set(pairAgent);
+          pairAgent = grownA;
+          const grownB = new Float64Array(np * 2);
+          grownB.set(pairBase);
+          pairBase = grownB;
+        }
+        let base = cfg.wSkill * probe.skill + cfg.wDistance * probe.distance;
+        const custom = probe.custom;
+        if (custom)
+          for (let c = 0; c < custom.length; c++) base += cfg.factors[c]!.weight * custom[c]!;
+        pairAgent[np] = i;
+        pairBase[np++] = base;
+        feasible[i]!++;
       }
-      let base = cfg.wSkill * probe.skill + cfg.wDistance * probe.distance;
-      const custom = probe.custom;
-      if (custom)
-        for (let c = 0; c < custom.length; c++) base += cfg.factors[c]!.weight * custom[c]!;
-      pairAgent[np] = i;
-      pairBase[np++] = base;
-      feasible[i]!++;
     }
   }
   jobStart[n] = np;

@@ -69,6 +69,8 @@ export interface PoolCore {
   cells: Group[];
   /** One group per team, for jobs without a location. */
   globals: Group[];
+  /** 0..n-1, for walking every agent where an index list is expected. */
+  order: Int32Array;
   /** Index into `cells` / `globals` of each available agent, -1 otherwise. */
   cellOf: Int32Array;
   globalOf: Int32Array;
@@ -259,6 +261,7 @@ export function buildPool(
     indexed,
     cells: [],
     globals: [],
+    order: Int32Array.from({ length: n }, (_, i) => i),
     cellOf: new Int32Array(n).fill(-1),
     globalOf: new Int32Array(n).fill(-1),
   };

@@ -510,24 +510,37 @@ export function searchIndexed(
   return { top: top.sorted() as Scored[], evaluated };
 }
 
-/** Every agent that could be eligible for the job: the index's buckets, without bounds. */
-export function candidates(core: PoolCore, state: PoolState, ctx: JobCtx): number[] {
-  const out: number[] = [];
+/**
+ * Every agent that could be eligible for the job, as index lists to walk (the index's
+ * buckets, shared and never copied; without bounds) written into `out`, which is cleared.
+ */
+export function candidates(
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  out: ArrayLike<number>[],
+): void {
+  out.length = 0;
   if (!core.indexed) {
-    for (let i = 0; i < core.n; i++) out.push(i);
-    return out;
+    out.push(core.order);
+    return;
   }
   // Without a distance limit the cells prune nothing: the team groups are fewer.
-  const flat = ctx.maxKm === Number.POSITIVE_INFINITY ? { ...ctx, hasLoc: false } : ctx;
-  forEachGroup(core, state, flat, (lists) => {
-    let best: ArrayLike<number> = lists.all;
-    for (const r of ctx.required) {
-      const b = lists.bySkill.get(r)!;
-      if (b.idx.length < best.length) best = b.idx;
-    }
-    for (let k = 0; k < best.length; k++) out.push(best[k]!);
-  });
-  return out;
+  const ignoreLoc = ctx.maxKm === Number.POSITIVE_INFINITY;
+  forEachGroup(
+    core,
+    state,
+    ctx,
+    (lists) => {
+      let best: ArrayLike<number> = lists.all;
+      for (const r of ctx.required) {
+        const b = lists.bySkill.get(r)!;
+        if (b.idx.length < best.length) best = b.idx;
+      }
+      out.push(best);
+    },
+    ignoreLoc,
+  );
 }
 
 /**
@@ -541,13 +554,14 @@ function forEachGroup(
   state: PoolState,
   ctx: JobCtx,
   visit: (lists: GroupLists, distUB: number) => void,
+  ignoreLoc = false,
 ): void {
   const ok = (g: Group, lists: GroupLists): boolean => {
     if (ctx.team !== undefined && g.team !== ctx.team) return false;
     for (const r of ctx.required) if (!lists.bySkill.has(r)) return false;
     return lists.all.length > 0;
   };
-  if (!ctx.hasLoc) {
+  if (!ctx.hasLoc || ignoreLoc) {
     core.globals.forEach((g, k) => {
       const lists = state.globalLists[k]!;
       if (ok(g, lists)) visit(lists, 1);

@@ -285,14 +285,14 @@ function augmentingRowReduction(
   return nFree;
 }
 
-/** Bucketed cost keys: 2^20 buckets per row, packed with the edge's offset below 2^22. */
-const BUCKETS = 1 << 20;
-const OFFSETS = 1 << 22;
+/** Cost bands per row: enough for the search's cut to skip most of a row. */
+const BANDS = 32;
 
 /**
- * Copies each row's edges in (nearly) ascending cost, by a native numeric sort of packed
- * keys (bucket · 2^22 + offset), and returns `floor`, the exact minimum cost of the row's
- * edges from each position on. Breaking on `floor` stays exact however coarse the buckets.
+ * Copies each row's edges grouped into BANDS equal-width cost bands, cheapest band first
+ * (a counting sort, linear in the row), and returns `floor`, the exact minimum cost of the
+ * row's edges from each position on. Breaking on `floor` is exact however coarse the bands;
+ * finer order would only let the cut come a few edges sooner.
  */
 function sortRows(
   rowStart: Int32Array,
@@ -304,30 +304,27 @@ function sortRows(
   const sCol = new Int32Array(nnz);
   const sCost = new Float64Array(nnz);
   const floor = new Float64Array(nnz);
-  let keys = new Float64Array(64);
+  const count = new Int32Array(BANDS + 1);
   for (let y = 0; y < nRows; y++) {
     const s = rowStart[y]!;
     const t = rowStart[y + 1]!;
-    const deg = t - s;
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (let e = s; e < t; e++) {
       if (cost[e]! < lo) lo = cost[e]!;
       if (cost[e]! > hi) hi = cost[e]!;
     }
-    if (deg > 1 && hi > lo && deg < OFFSETS) {
-      if (keys.length < deg) keys = new Float64Array(deg * 2);
-      const scale = BUCKETS / (hi - lo);
-      for (let k = 0; k < deg; k++) {
-        const q = Math.min(BUCKETS, Math.floor((cost[s + k]! - lo) * scale));
-        keys[k] = q * OFFSETS + k;
-      }
-      const view = keys.subarray(0, deg);
-      view.sort();
-      for (let k = 0; k < deg; k++) {
-        const from = s + (view[k]! % OFFSETS);
-        sCol[s + k] = col[from]!;
-        sCost[s + k] = cost[from]!;
+    if (t - s > 1 && hi > lo) {
+      const scale = BANDS / (hi - lo);
+      count.fill(0);
+      for (let e = s; e < t; e++)
+        count[Math.min(BANDS - 1, Math.floor((cost[e]! - lo) * scale)) + 1]!++;
+      for (let b = 1; b <= BANDS; b++) count[b]! += count[b - 1]!;
+      for (let e = s; e < t; e++) {
+        const b = Math.min(BANDS - 1, Math.floor((cost[e]! - lo) * scale));
+        const to = s + count[b]!++;
+        sCol[to] = col[e]!;
+        sCost[to] = cost[e]!;
       }
     } else {
       sCol.set(col.subarray(s, t), s);
