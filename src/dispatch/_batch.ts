@@ -110,7 +110,7 @@ export function greedy(
     const ctx = jobContext(cfg, core, jobs[j]!, maxKm, at, shift);
     const profile =
       ctx.maxKm === Number.POSITIVE_INFINITY
-        ? `${ctx.hasLoc && ctx.needLoc ? 1 : 0}|${ctx.team ?? ''}|${[...ctx.required].sort().join('\u0000')}`
+        ? `${ctx.hasLoc && ctx.needLoc ? 1 : 0}|${ctx.team ?? ''}|${ctx.required.length === 1 ? ctx.required[0] : [...ctx.required].sort().join('\u0000')}`
         : undefined;
     const best = profile !== undefined && hopeless.has(profile) ? undefined : search(ctx);
     if (!best) {
