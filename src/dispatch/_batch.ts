@@ -151,90 +151,29 @@ export function optimal(
 ): AssignmentPlan {
   const n = jobs.length;
   const shift = core.hasCalendar ? new Uint8Array(core.n) : undefined;
-  // Feasible (job, agent) pairs in flat buffers, with the score minus its load term: slots
-  // of one agent differ only in the load factor. Exact scores are recomputed for the winners.
-  // Sized for a typical batch up front: regrowing copies megabytes.
-  const guess = Math.min(Math.max(1024, n * 256), n * core.n + 1);
-  let pairAgent = new Int32Array(guess);
-  let pairBase = new Float64Array(guess);
-  const lists: ArrayLike<number>[] = [];
-  let np = 0;
-  const jobStart = new Int32Array(n + 1);
-  const feasible = new Int32Array(core.n);
-  for (let j = 0; j < n; j++) {
-    jobStart[j] = np;
-    const ctx = jobContext(cfg, core, jobs[j]!, maxKm, at, shift);
-    enumerate(ctx, lists);
-    for (let l = 0; l < lists.length; l++) {
-      const list = lists[l]!;
-      for (let k = 0; k < list.length; k++) {
-        const i = list[k]!;
-        if (!check(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1, 1)) continue;
-        if (np === pairAgent.length) {
-          const grownA = new Int32Array(np * 2);
-          grownA.set(pairAgent);
-          pairAgent = grownA;
-          const grownB = new Float64Array(np * 2);
-          grownB.set(pairBase);
-          pairBase = grownB;
-        }
-        let base = cfg.wSkill * probe.skill + cfg.wDistance * probe.distance;
-        const custom = probe.custom;
-        if (custom)
-          for (let c = 0; c < custom.length; c++) base += cfg.factors[c]!.weight * custom[c]!;
-        pairAgent[np] = i;
-        pairBase[np++] = base;
-        feasible[i]!++;
-      }
-    }
-  }
-  jobStart[n] = np;
-  // Columns: slot t of agent a for t < min(spare capacity, jobs it can do).
-  const slotStart = new Int32Array(core.n);
-  const slotCount = new Int32Array(core.n);
-  const slotAgent: number[] = [];
-  for (let a = 0; a < core.n; a++) {
-    if (feasible[a] === 0) continue;
-    const k = Math.min(Math.ceil(core.capacity[a]! - state.load[a]!), feasible[a]!);
-    slotStart[a] = slotAgent.length;
-    slotCount[a] = k;
-    for (let t = 0; t < k; t++) slotAgent.push(a);
-  }
-  // Edges: job j to every slot of each agent it can take, cost = -(score at that slot).
-  let nnz = 0;
-  for (let q = 0; q < np; q++) nnz += slotCount[pairAgent[q]!]!;
-  if (nnz > MAX_EDGES) {
-    fail(
-      [
-        {
-          code: 'too_big',
-          path: ['jobs'],
-          message: `optimal mode would weigh ${nnz} (job, capacity slot) pairs; split the batch or use mode: 'greedy'`,
-        },
-      ],
-      'dispatcher.assignBatch',
-    );
-  }
-  const S = slotAgent.length;
-  const rowStart = new Int32Array(n + 1);
-  const col = new Int32Array(nnz);
-  const cost = new Float64Array(nnz);
-  let e = 0;
-  for (let j = 0; j < n; j++) {
-    rowStart[j] = e;
-    for (let q = jobStart[j]!; q < jobStart[j + 1]!; q++) {
-      const a = pairAgent[q]!;
-      const cap = core.capacity[a]!;
-      const ld = state.load[a]!;
-      const s0 = slotStart[a]!;
-      const base = pairBase[q]!;
-      for (let t = 0; t < slotCount[a]!; t++) {
-        col[e] = s0 + t;
-        cost[e++] = -(base + cfg.wLoad * (1 - (ld + t) / cap));
-      }
-    }
-  }
-  rowStart[n] = e;
+  // Kept in separate functions: each loop then gets its own optimized code and type
+  // feedback (one long function was compiled on stack replacement and kept deoptimizing).
+  const { pairAgent, pairBase, jobStart, feasible, np } = collectPairs(
+    cfg,
+    core,
+    state,
+    jobs,
+    maxKm,
+    at,
+    shift,
+    enumerate,
+  );
+  const { rowStart, col, cost, slotAgent, S, nnz } = buildEdges(
+    cfg,
+    core,
+    state,
+    n,
+    pairAgent,
+    pairBase,
+    jobStart,
+    feasible,
+    np,
+  );
   const out: JobAssignment[] = new Array(n);
   for (let j = 0; j < n; j++) {
     if (jobStart[j + 1] === jobStart[j]) {
@@ -313,4 +252,138 @@ function solve(
   const jobSlot = new Int32Array(n).fill(-1);
   for (let x = 0; x < S; x++) if (slotJob[x]! >= 0) jobSlot[slotJob[x]!] = x;
   return jobSlot;
+}
+
+/**
+ * Feasible (job, agent) pairs in flat buffers, job by job (`jobStart`), with the score minus
+ * its load term (slots of one agent differ only in the load factor); `feasible` counts the
+ * jobs each agent can take.
+ */
+function collectPairs(
+  cfg: Config,
+  core: PoolCore,
+  state: PoolState,
+  jobs: readonly DispatchJob[],
+  maxKm: number,
+  at: Date | undefined,
+  shift: Uint8Array | undefined,
+  enumerate: (ctx: JobCtx, out: ArrayLike<number>[]) => void,
+): {
+  pairAgent: Int32Array;
+  pairBase: Float64Array;
+  jobStart: Int32Array;
+  feasible: Int32Array;
+  np: number;
+} {
+  const n = jobs.length;
+  // Feasible (job, agent) pairs in flat buffers, with the score minus its load term: slots
+  // of one agent differ only in the load factor. Exact scores are recomputed for the winners.
+  // Sized for a typical batch up front: regrowing copies megabytes.
+  const guess = Math.min(Math.max(1024, n * 256), n * core.n + 1);
+  let pairAgent = new Int32Array(guess);
+  let pairBase = new Float64Array(guess);
+  const lists: ArrayLike<number>[] = [];
+  let np = 0;
+  const jobStart = new Int32Array(n + 1);
+  const feasible = new Int32Array(core.n);
+  for (let j = 0; j < n; j++) {
+    jobStart[j] = np;
+    const ctx = jobContext(cfg, core, jobs[j]!, maxKm, at, shift);
+    enumerate(ctx, lists);
+    for (let l = 0; l < lists.length; l++) {
+      const list = lists[l]!;
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!;
+        if (!check(cfg, core, state, ctx, i, Number.NEGATIVE_INFINITY, 1, 1)) continue;
+        if (np === pairAgent.length) {
+          const grownA = new Int32Array(np * 2);
+          grownA.set(pairAgent);
+          pairAgent = grownA;
+          const grownB = new Float64Array(np * 2);
+          grownB.set(pairBase);
+          pairBase = grownB;
+        }
+        let base = cfg.wSkill * probe.skill + cfg.wDistance * probe.distance;
+        const custom = probe.custom;
+        if (custom)
+          for (let c = 0; c < custom.length; c++) base += cfg.factors[c]!.weight * custom[c]!;
+        pairAgent[np] = i;
+        pairBase[np++] = base;
+        feasible[i]!++;
+      }
+    }
+  }
+  jobStart[n] = np;
+  return { pairAgent, pairBase, jobStart, feasible, np };
+}
+
+/**
+ * Capacity slots (slot t of agent a for t < min(spare capacity, jobs it can do)) and the
+ * edges from each job to every slot of each agent it can take, cost = -(score at that slot),
+ * in CSR form by job.
+ */
+function buildEdges(
+  cfg: Config,
+  core: PoolCore,
+  state: PoolState,
+  n: number,
+  pairAgent: Int32Array,
+  pairBase: Float64Array,
+  jobStart: Int32Array,
+  feasible: Int32Array,
+  np: number,
+): {
+  rowStart: Int32Array;
+  col: Int32Array;
+  cost: Float64Array;
+  slotAgent: number[];
+  S: number;
+  nnz: number;
+} {
+  const slotStart = new Int32Array(core.n);
+  const slotCount = new Int32Array(core.n);
+  const slotAgent: number[] = [];
+  for (let a = 0; a < core.n; a++) {
+    if (feasible[a] === 0) continue;
+    const k = Math.min(Math.ceil(core.capacity[a]! - state.load[a]!), feasible[a]!);
+    slotStart[a] = slotAgent.length;
+    slotCount[a] = k;
+    for (let t = 0; t < k; t++) slotAgent.push(a);
+  }
+  // Edges: job j to every slot of each agent it can take, cost = -(score at that slot).
+  let nnz = 0;
+  for (let q = 0; q < np; q++) nnz += slotCount[pairAgent[q]!]!;
+  if (nnz > MAX_EDGES) {
+    fail(
+      [
+        {
+          code: 'too_big',
+          path: ['jobs'],
+          message: `optimal mode would weigh ${nnz} (job, capacity slot) pairs; split the batch or use mode: 'greedy'`,
+        },
+      ],
+      'dispatcher.assignBatch',
+    );
+  }
+  const S = slotAgent.length;
+  const rowStart = new Int32Array(n + 1);
+  const col = new Int32Array(nnz);
+  const cost = new Float64Array(nnz);
+  let e = 0;
+  for (let j = 0; j < n; j++) {
+    rowStart[j] = e;
+    for (let q = jobStart[j]!; q < jobStart[j + 1]!; q++) {
+      const a = pairAgent[q]!;
+      const cap = core.capacity[a]!;
+      const ld = state.load[a]!;
+      const s0 = slotStart[a]!;
+      const base = pairBase[q]!;
+      for (let t = 0; t < slotCount[a]!; t++) {
+        col[e] = s0 + t;
+        cost[e++] = -(base + cfg.wLoad * (1 - (ld + t) / cap));
+      }
+    }
+  }
+  rowStart[n] = e;
+  return { rowStart, col, cost, slotAgent, S, nnz };
 }
