@@ -168,7 +168,8 @@ if (run('greedy')) {
   const PREFIX = Number(process.env.BENCH_PREFIX ?? 10_000);
   const prefix = naiveOrder(jobs).slice(0, PREFIX);
   const prefixJobs = prefix.map((j) => jobs[j]!);
-  // Ours runs three times around the naive run (median) so a load spike cannot decide it.
+  // Ours (about a second) runs five times around the naive run (about a minute) and the
+  // median counts, so one load spike on a shared machine cannot decide the ratio.
   const oursRuns: number[] = [];
   let small = plan;
   const timeOurs = () => {
@@ -179,10 +180,12 @@ if (run('greedy')) {
   };
   timeOurs();
   timeOurs();
+  timeOurs();
   gc?.();
   const t3 = performance.now();
   const ref = naiveGreedy(cfg, prefixJobs, agents);
   const naivePrefixMs = performance.now() - t3;
+  timeOurs();
   timeOurs();
   const oursPrefixMs = pct(oursRuns, 50);
   const same = (a: (typeof plan.assignments)[number], k: number) =>
