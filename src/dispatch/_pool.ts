@@ -7,6 +7,14 @@ import type { Agent, AgentCalendar } from './types';
 export interface Bucket {
   idx: Int32Array;
   lvl: Float64Array;
+  /**
+   * Load factor (1 - load / capacity) of each entry when the bucket was built: within one
+   * level, entries run in non-increasing order of it. It bounds the live load factor from
+   * above for as long as no listed load went down (see {@link GroupLists.spareBound}).
+   */
+  spare: Float64Array;
+  /** Index of the first entry of the next level down (idx.length for the last level). */
+  next: Int32Array;
 }
 
 /**
@@ -31,6 +39,8 @@ export interface GroupLists {
   bySkill: Map<string, Bucket>;
   /** Members still listed although at capacity; past half the list we rebuild. */
   dead: number;
+  /** False once a listed member's load went down: the buckets' `spare` may then undershoot. */
+  spareBound: boolean;
 }
 
 export interface PoolCore {
@@ -59,6 +69,8 @@ export interface PoolCore {
   cells: Group[];
   /** One group per team, for jobs without a location. */
   globals: Group[];
+  /** 0..n-1, for walking every agent where an index list is expected. */
+  order: Int32Array;
   /** Index into `cells` / `globals` of each available agent, -1 otherwise. */
   cellOf: Int32Array;
   globalOf: Int32Array;
@@ -249,6 +261,7 @@ export function buildPool(
     indexed,
     cells: [],
     globals: [],
+    order: Int32Array.from({ length: n }, (_, i) => i),
     cellOf: new Int32Array(n).fill(-1),
     globalOf: new Int32Array(n).fill(-1),
   };
@@ -366,20 +379,31 @@ export function buildLists(
     // more spare capacity first raise the bar sooner (a heuristic: loads move later).
     const spare = list.map((i) => 1 - state.load[i]! / core.capacity[i]!);
     order.sort((a, b) => levels[b]! - levels[a]! || spare[b]! - spare[a]! || list[a]! - list[b]!);
-    const idx = new Int32Array(order.length);
-    const lvl = new Float64Array(order.length);
-    for (let k = 0; k < order.length; k++) {
+    const m = order.length;
+    const idx = new Int32Array(m);
+    const lvl = new Float64Array(m);
+    const sp = new Float64Array(m);
+    const next = new Int32Array(m);
+    for (let k = 0; k < m; k++) {
       idx[k] = list[order[k]!]!;
       lvl[k] = levels[order[k]!]!;
+      sp[k] = spare[order[k]!]!;
     }
-    bySkill.set(s, { idx, lvl });
+    for (let k = m - 1; k >= 0; k--)
+      next[k] = k + 1 < m && lvl[k + 1] === lvl[k] ? next[k + 1]! : k + 1;
+    bySkill.set(s, { idx, lvl, spare: sp, next });
   }
-  return { all: Int32Array.from(all), bySkill, dead: 0 };
+  return { all: Int32Array.from(all), bySkill, dead: 0, spareBound: true };
 }
 
 /** Copy-on-write: lists are replaced, never edited in place, so sharing them is safe. */
 export function cloneState(s: PoolState): PoolState {
-  const copy = (l: GroupLists): GroupLists => ({ all: l.all, bySkill: l.bySkill, dead: l.dead });
+  const copy = (l: GroupLists): GroupLists => ({
+    all: l.all,
+    bySkill: l.bySkill,
+    dead: l.dead,
+    spareBound: l.spareBound,
+  });
   return {
     load: s.load.slice(),
     assignedToday: s.assignedToday.slice(),
@@ -393,6 +417,12 @@ export function cloneState(s: PoolState): PoolState {
 /** Keeps the buckets in step after agent i's load changed from `before`. */
 export function onLoadChange(core: PoolCore, state: PoolState, i: number, before: number): void {
   if (!core.indexed || !core.available[i]) return;
+  if (state.load[i]! < before) {
+    // The buckets' spare figures no longer bound this member; cheaper to stop trusting
+    // them in its two groups than to rebuild on every release.
+    state.cellLists[core.cellOf[i]!]!.spareBound = false;
+    state.globalLists[core.globalOf[i]!]!.spareBound = false;
+  }
   const cap = core.capacity[i]!;
   const wasFull = before >= cap;
   const isFull = state.load[i]! >= cap;

@@ -45,6 +45,17 @@ export interface JobCtx {
   shift: Uint8Array | undefined;
 }
 
+/** Distinct names in first-seen order, minus `minus`; linear scans for the usual few. */
+function unique(names: readonly string[], minus: readonly string[] | undefined): string[] {
+  if (names.length + (minus?.length ?? 0) > 16) {
+    const drop = new Set(minus);
+    return [...new Set(names)].filter((s) => !drop.has(s));
+  }
+  const out: string[] = [];
+  for (const s of names) if (!out.includes(s) && !minus?.includes(s)) out.push(s);
+  return out;
+}
+
 export function jobContext(
   cfg: Config,
   core: PoolCore,
@@ -53,17 +64,21 @@ export function jobContext(
   at: Date | undefined,
   shift: Uint8Array | undefined,
 ): JobCtx {
-  const required = [...new Set(job.requiredSkills ?? [])];
-  const req = new Set(required);
-  const preferred = [...new Set(job.preferredSkills ?? [])].filter((s) => !req.has(s));
+  const required = unique(job.requiredSkills ?? [], undefined);
+  const preferred = unique(job.preferredSkills ?? [], required);
   const m = required.length + preferred.length;
   const loc = job.location ?? undefined;
+  const requiredIds = new Int32Array(required.length);
+  for (let k = 0; k < required.length; k++) requiredIds[k] = core.skillIds.get(required[k]!) ?? -1;
+  const preferredIds = new Int32Array(preferred.length);
+  for (let k = 0; k < preferred.length; k++)
+    preferredIds[k] = core.skillIds.get(preferred[k]!) ?? -1;
   return {
     job,
     required,
     preferred,
-    requiredIds: Int32Array.from(required, (r) => core.skillIds.get(r) ?? -1),
-    preferredIds: Int32Array.from(preferred, (p) => core.skillIds.get(p) ?? -1),
+    requiredIds,
+    preferredIds,
     skillDiv: m === 0 ? 0 : 1 / (m * cfg.maxSkillLevel),
     hasLoc: loc !== undefined,
     lat: loc?.lat ?? 0,
@@ -164,7 +179,8 @@ export const probe = {
  * True if agent i passes every hard constraint, with its factors left in {@link probe}.
  * With a finite `bar` it may also return false as soon as the agent provably scores below
  * it (`distUB`, `skillUB` bound those factors), before paying for skill lookups, haversine,
- * the calendar and custom factors.
+ * the calendar and custom factors. `exactSkill` says skillUB is the agent's exact skill
+ * factor (a bucket walk for a job with one skill and no preferred ones knows the level).
  */
 export function check(
   cfg: Config,
@@ -175,6 +191,7 @@ export function check(
   bar: number,
   distUB: number,
   skillUB: number,
+  exactSkill = false,
 ): boolean {
   if (!core.available[i]) return false;
   const cap = core.capacity[i]!;
@@ -185,10 +202,13 @@ export function check(
   const rest = cfg.wLoad * load + cfg.wDistance * distUB + cfg.wCustom + EPS;
   if (cfg.wSkill * skillUB + rest < bar) return false;
   if (ctx.team !== undefined && core.team[i] !== ctx.team) return false;
-  const sum = skillSum(core, ctx, i);
-  if (sum < 0) return false;
-  const skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
-  if (cfg.wSkill * skill + rest < bar) return false;
+  let skill = skillUB;
+  if (!exactSkill) {
+    const sum = skillSum(core, ctx, i);
+    if (sum < 0) return false;
+    skill = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+    if (cfg.wSkill * skill + rest < bar) return false;
+  }
   let distance = 1;
   let km = Number.NaN;
   if (ctx.hasLoc) {
@@ -220,8 +240,9 @@ export function evaluate(
   bar: number,
   distUB: number,
   skillUB = 1,
+  exactSkill = false,
 ): Scored | null {
-  if (!check(cfg, core, state, ctx, i, bar, distUB, skillUB)) return null;
+  if (!check(cfg, core, state, ctx, i, bar, distUB, skillUB, exactSkill)) return null;
   const { skill, load, distance, km, custom } = probe;
   return {
     idx: i,
@@ -310,9 +331,117 @@ export function scanAll(
 }
 
 /**
+ * Scratch space of {@link searchIndexed}, grown on demand and reused by every call (calls
+ * never nest, and nothing in it outlives a call): per viable group its score upper bound,
+ * distance-factor bound, the bucket to walk and the other skills' best levels.
+ */
+const EMPTY_LISTS: GroupLists = {
+  all: new Int32Array(0),
+  bySkill: new Map(),
+  dead: 0,
+  spareBound: true,
+};
+
+const scratch = {
+  ub: new Float64Array(64),
+  distUB: new Float64Array(64),
+  other: new Float64Array(64),
+  heap: new Int32Array(64),
+  lists: [] as GroupLists[],
+  bucket: [] as (Bucket | undefined)[],
+};
+
+function growScratch(n: number): void {
+  if (n <= scratch.ub.length) return;
+  const size = Math.max(n, scratch.ub.length * 2);
+  scratch.ub = new Float64Array(size);
+  scratch.distUB = new Float64Array(size);
+  scratch.other = new Float64Array(size);
+  scratch.heap = new Int32Array(size);
+}
+
+/**
+ * Fills the scratch arrays with every group that may hold an eligible agent (as
+ * {@link forEachGroup} would visit them, in the same order) and its score upper bound;
+ * returns how many. Bounds come from the live buckets (their first level is the highest
+ * still listed), so groups whose agents with a skill are all at capacity drop out.
+ */
+function collectGroups(cfg: Config, core: PoolCore, state: PoolState, ctx: JobCtx): number {
+  const located = ctx.hasLoc;
+  const groups = located ? core.cells : core.globals;
+  const all = located ? state.cellLists : state.globalLists;
+  growScratch(groups.length);
+  const { ub, distUB, other, lists: gl, bucket: gb } = scratch;
+  const required = ctx.required;
+  const preferred = ctx.preferred;
+  const scale = ctx.scale;
+  let n = 0;
+  outer: for (let k = 0; k < groups.length; k++) {
+    const g = groups[k]!;
+    if (ctx.team !== undefined && g.team !== ctx.team) continue;
+    const lists = all[k]!;
+    if (lists.all.length === 0) continue;
+    let sum = 0;
+    let bucket: Bucket | undefined;
+    let leadLvl = 0;
+    for (let r = 0; r < required.length; r++) {
+      const b = lists.bySkill.get(required[r]!);
+      if (b === undefined) continue outer;
+      sum += b.lvl[0]!;
+      if (bucket === undefined || b.idx.length < bucket.idx.length) {
+        bucket = b;
+        leadLvl = b.lvl[0]!;
+      }
+    }
+    let dUB = 1;
+    if (located) {
+      if (!g.hasLoc) {
+        if (ctx.needLoc) continue;
+        dUB = 0;
+      } else {
+        const d = haversineKm(ctx.lat, ctx.lng, ctx.cosLat, g.lat, g.lng, g.cosLat);
+        const lb = d > g.radiusKm ? d - g.radiusKm : 0;
+        if (lb > ctx.maxKm) continue;
+        dUB = scale / (scale + lb);
+      }
+    }
+    for (let p = 0; p < preferred.length; p++) {
+      sum += lists.bySkill.get(preferred[p]!)?.lvl[0] ?? 0;
+    }
+    const skillUB = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
+    ub[n] = cfg.wSkill * skillUB + cfg.wLoad + cfg.wDistance * dUB + cfg.wCustom;
+    distUB[n] = dUB;
+    other[n] = sum - leadLvl;
+    gl[n] = lists;
+    gb[n] = bucket;
+    n++;
+  }
+  return n;
+}
+
+/** Heap order of groups: higher bound first, then build order (what a stable sort gives). */
+function before(ub: Float64Array, a: number, b: number): boolean {
+  return ub[a]! > ub[b]! || (ub[a] === ub[b] && a < b);
+}
+
+function siftDown(heap: Int32Array, ub: Float64Array, i: number, size: number): void {
+  const x = heap[i]!;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= size) break;
+    if (c + 1 < size && before(ub, heap[c + 1]!, heap[c]!)) c++;
+    if (!before(ub, heap[c]!, x)) break;
+    heap[i] = heap[c]!;
+    i = c;
+  }
+  heap[i] = x;
+}
+
+/**
  * Best-first search over the index: groups (spatial cells) in order of their score upper
  * bound, and inside a group the smallest bucket of a required skill, sorted by that skill's
- * level so the per-agent bound only falls and the loop can stop early.
+ * level so the per-agent bound only falls and the loop can stop early. Groups come off a
+ * heap (built in linear time) rather than a full sort: most searches stop after a few.
  */
 export function searchIndexed(
   cfg: Config,
@@ -322,85 +451,96 @@ export function searchIndexed(
   limit: number,
 ): { top: Scored[]; evaluated: number } {
   const top = new TopK(limit);
-  const order: {
-    lists: GroupLists;
-    bucket: Bucket | undefined;
-    ub: number;
-    distUB: number;
-    other: number;
-  }[] = [];
-  // Bounds come from the live buckets (their first level is the highest still listed), so
-  // groups whose agents with the skill are all at capacity drop out entirely.
-  const consider = (lists: GroupLists, distUB: number): void => {
-    let sum = 0;
-    let bucket: Bucket | undefined;
-    let leadLvl = 0;
-    for (const r of ctx.required) {
-      const b = lists.bySkill.get(r)!;
-      sum += b.lvl[0]!;
-      if (bucket === undefined || b.idx.length < bucket.idx.length) {
-        bucket = b;
-        leadLvl = b.lvl[0]!;
-      }
-    }
-    for (const p of ctx.preferred) sum += lists.bySkill.get(p)?.lvl[0] ?? 0;
-    const skillUB = ctx.skillDiv === 0 ? 1 : sum * ctx.skillDiv;
-    const ub = cfg.wSkill * skillUB + cfg.wLoad + cfg.wDistance * distUB + cfg.wCustom;
-    order.push({ lists, bucket, ub, distUB, other: sum - leadLvl });
-  };
-  forEachGroup(core, state, ctx, consider);
-  // Stable sort keeps group build order among equal bounds, so runs repeat.
-  order.sort((x, y) => y.ub - x.ub);
+  const n = collectGroups(cfg, core, state, ctx);
+  let size = n;
+  const { ub, distUB, other, heap, lists: gl, bucket: gb } = scratch;
+  for (let k = 0; k < size; k++) heap[k] = k;
+  for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(heap, ub, k, size);
   let evaluated = 0;
-  for (const o of order) {
+  while (size > 0) {
+    const o = heap[0]!;
+    heap[0] = heap[--size]!;
+    siftDown(heap, ub, 0, size);
     const bar = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
-    if (o.ub + EPS < bar) break;
-    if (o.bucket !== undefined) {
-      const rest = cfg.wLoad + cfg.wDistance * o.distUB + cfg.wCustom;
-      const { idx, lvl } = o.bucket;
-      for (let k = 0; k < idx.length; k++) {
+    if (ub[o]! + EPS < bar) break;
+    const dUB = distUB[o]!;
+    const bucket = gb[o];
+    if (bucket !== undefined) {
+      const rest = cfg.wDistance * dUB + cfg.wCustom + EPS;
+      const { idx, lvl, spare, next } = bucket;
+      const oth = other[o]!;
+      const spareBound = gl[o]!.spareBound;
+      // One required skill, nothing preferred: the bucket's level is the whole skill sum.
+      const single = ctx.required.length === 1 && ctx.preferred.length === 0;
+      for (let k = 0; k < idx.length; ) {
         const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
-        const skillUB = (lvl[k]! + o.other) * ctx.skillDiv;
-        if (cfg.wSkill * skillUB + rest + EPS < w) break;
-        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, o.distUB, skillUB);
+        const skillUB = (lvl[k]! + oth) * ctx.skillDiv;
+        const bound = cfg.wSkill * skillUB + rest;
+        if (bound + cfg.wLoad < w) break;
+        // Within a level the build-time load factors only fall (and loads only rose since,
+        // unless spareBound says otherwise): the rest of this level cannot reach w either.
+        if (spareBound && bound + cfg.wLoad * spare[k]! < w) {
+          k = next[k]!;
+          continue;
+        }
+        const e = evaluate(cfg, core, state, ctx, idx[k]!, w, dUB, skillUB, single);
         if (e) {
           evaluated++;
           top.push(e);
         }
+        k++;
       }
     } else {
-      const all = o.lists.all;
+      const all = gl[o]!.all;
       for (let k = 0; k < all.length; k++) {
         const w = top.full ? top.worst!.score : Number.NEGATIVE_INFINITY;
-        const e = evaluate(cfg, core, state, ctx, all[k]!, w, o.distUB);
+        const e = evaluate(cfg, core, state, ctx, all[k]!, w, dUB);
         if (e) {
           evaluated++;
           top.push(e);
         }
       }
     }
+  }
+  // Drop the group references so a released pool is not kept alive by the scratch space.
+  for (let k = 0; k < n; k++) {
+    gl[k] = EMPTY_LISTS;
+    gb[k] = undefined;
   }
   return { top: top.sorted() as Scored[], evaluated };
 }
 
-/** Every agent that could be eligible for the job: the index's buckets, without bounds. */
-export function candidates(core: PoolCore, state: PoolState, ctx: JobCtx): number[] {
-  const out: number[] = [];
+/**
+ * Every agent that could be eligible for the job, as index lists to walk (the index's
+ * buckets, shared and never copied; without bounds) written into `out`, which is cleared.
+ */
+export function candidates(
+  core: PoolCore,
+  state: PoolState,
+  ctx: JobCtx,
+  out: ArrayLike<number>[],
+): void {
+  out.length = 0;
   if (!core.indexed) {
-    for (let i = 0; i < core.n; i++) out.push(i);
-    return out;
+    out.push(core.order);
+    return;
   }
   // Without a distance limit the cells prune nothing: the team groups are fewer.
-  const flat = ctx.maxKm === Number.POSITIVE_INFINITY ? { ...ctx, hasLoc: false } : ctx;
-  forEachGroup(core, state, flat, (lists) => {
-    let best: ArrayLike<number> = lists.all;
-    for (const r of ctx.required) {
-      const b = lists.bySkill.get(r)!;
-      if (b.idx.length < best.length) best = b.idx;
-    }
-    for (let k = 0; k < best.length; k++) out.push(best[k]!);
-  });
-  return out;
+  const ignoreLoc = ctx.maxKm === Number.POSITIVE_INFINITY;
+  forEachGroup(
+    core,
+    state,
+    ctx,
+    (lists) => {
+      let best: ArrayLike<number> = lists.all;
+      for (const r of ctx.required) {
+        const b = lists.bySkill.get(r)!;
+        if (b.idx.length < best.length) best = b.idx;
+      }
+      out.push(best);
+    },
+    ignoreLoc,
+  );
 }
 
 /**
@@ -414,13 +554,14 @@ function forEachGroup(
   state: PoolState,
   ctx: JobCtx,
   visit: (lists: GroupLists, distUB: number) => void,
+  ignoreLoc = false,
 ): void {
   const ok = (g: Group, lists: GroupLists): boolean => {
     if (ctx.team !== undefined && g.team !== ctx.team) return false;
     for (const r of ctx.required) if (!lists.bySkill.has(r)) return false;
     return lists.all.length > 0;
   };
-  if (!ctx.hasLoc) {
+  if (!ctx.hasLoc || ignoreLoc) {
     core.globals.forEach((g, k) => {
       const lists = state.globalLists[k]!;
       if (ok(g, lists)) visit(lists, 1);

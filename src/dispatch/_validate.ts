@@ -227,7 +227,8 @@ export function checkJob(
       });
       continue;
     }
-    list.forEach((s, i) => {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
       if (typeof s !== 'string' || s === '') {
         issues.push({
           code: 'invalid_type',
@@ -235,9 +236,11 @@ export function checkJob(
           message: 'must be a non-empty skill name',
         });
       }
-    });
+    }
   }
-  if (job.location != null) checkLocation(job.location, [...path, 'location'], issues);
+  // Paths are built only for a failing field: batches validate every job.
+  const loc = job.location;
+  if (loc != null && !validLocation(loc)) checkLocation(loc, [...path, 'location'], issues);
   if (job.priority !== undefined && !PRIORITIES.has(job.priority)) {
     issues.push({
       code: 'invalid_enum',
@@ -248,7 +251,16 @@ export function checkJob(
   if (job.team != null && typeof job.team !== 'string') {
     issues.push({ code: 'invalid_type', path: [...path, 'team'], message: 'must be a string' });
   }
-  if (job.dueAt != null) checkDate(job.dueAt, [...path, 'dueAt'], issues);
+  const due = job.dueAt;
+  if (due != null && !(due instanceof Date && !Number.isNaN(due.getTime()))) {
+    checkDate(due, [...path, 'dueAt'], issues);
+  }
+}
+
+function validLocation(loc: unknown): boolean {
+  if (typeof loc !== 'object' || loc === null) return false;
+  const { lat, lng } = loc as GeoPoint;
+  return isNum(lat) && lat >= -90 && lat <= 90 && isNum(lng) && lng >= -180 && lng <= 180;
 }
 
 export function capIssues(issues: ValidationIssue[]): ValidationIssue[] {

@@ -235,7 +235,9 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
       // Work on a copy so the caller's pool (and agents) keep their loads.
       const state = r.shared ? cloneState(r.state) : r.state;
       if (mode === 'greedy') return greedy(cfg, r.core, state, jobs, maxKm, at);
-      return optimal(cfg, r.core, state, jobs, maxKm, at, (ctx) => candidates(r.core, state, ctx));
+      return optimal(cfg, r.core, state, jobs, maxKm, at, (ctx, out) =>
+        candidates(r.core, state, ctx, out),
+      );
     },
   };
 }

@@ -276,6 +276,43 @@ describe('dispatch properties', () => {
     );
   });
 
+  it('a pool whose loads moved up and down (updateLoad) still ranks and assigns like the naive scan', () => {
+    fc.assert(
+      fc.property(
+        optionsArb,
+        agentsArb,
+        fc.array(jobArb, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 })), { maxLength: 30 }),
+        (options, agents, jobs, moves) => {
+          const { d, cfg } = setup(options);
+          const pool = d.prepare(agents);
+          // Interleave rank calls with load changes so buckets are built, emptied and reused.
+          const now = agents.map((a) => ({ ...a }));
+          for (const [k, load] of moves) {
+            const a = now[k % now.length]!;
+            a.load = load;
+            pool.updateLoad(a.id, load);
+            d.rank(jobs[k % jobs.length]!, pool, { at: AT, limit: 3 });
+          }
+          for (const job of jobs) {
+            expect(view(d.rank(job, pool, { at: AT, limit: 5 }).candidates)).toEqual(
+              view(naiveRank(cfg, job, now, 5, undefined, undefined, AT)),
+            );
+          }
+          const plan = d.assignBatch(jobs, pool, { at: AT });
+          const ref = naiveGreedy(cfg, jobs, now, AT);
+          expect(plan.assignments.map((a) => (a.status === 'assigned' ? a.agentId : null))).toEqual(
+            ref.agentIds,
+          );
+          expect(plan.assignments.map((a) => (a.status === 'assigned' ? a.score : 0))).toEqual(
+            ref.scores,
+          );
+        },
+      ),
+      params(200),
+    );
+  });
+
   it('optimal totals at least the greedy total and equals munkres on the same slot matrix', () => {
     fc.assert(
       fc.property(

@@ -437,11 +437,10 @@ describe('assignBatch', () => {
       agents,
       { mode: 'optimal' },
     );
-    expect(plan.assignments.map((a) => (a.status === 'assigned' ? 'assigned' : a.reason))).toEqual([
-      'assigned',
-      'not_selected',
-      'no_eligible_agent',
-    ]);
+    const outcome = plan.assignments.map((a) => (a.status === 'assigned' ? 'assigned' : a.reason));
+    // p and q are identical, so either may take the one slot (equal totals; see the guide).
+    expect(outcome.slice(0, 2).sort()).toEqual(['assigned', 'not_selected']);
+    expect(outcome[2]).toBe('no_eligible_agent');
   });
 
   it('optimal uses later capacity slots with the load factor greedy would see', () => {
