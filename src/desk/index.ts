@@ -84,6 +84,7 @@ import {
   TicketPatchSchema,
 } from '../ticket/index';
 import { createAutomation, type DeskAutomation } from './_auto';
+import { type BulkItem, type BulkResult, bulkItems, runBulk } from './_bulk';
 import {
   type Attachment,
   type CheckIn,
@@ -324,6 +325,7 @@ export type {
   AutoHandler,
   DeskAutomation,
 } from './_auto';
+export type { BulkItem, BulkItemResult, BulkResult } from './_bulk';
 export type {
   Attachment,
   CheckIn,
@@ -600,6 +602,23 @@ export interface Desk<S extends string = DefaultStatus> {
   dispatch(id: string, ctx: DispatchContext): Promise<DispatchOutcome<S>>;
   /** Moves the ticket to another workflow state. */
   transition(id: string, to: S, ctx: CommandContext): Promise<Ticket<S>>;
+  /**
+   * Moves up to 1,000 tickets to one state, each as its own `transition` (own permission check,
+   * version check, audit entry and event). Nothing is retried behind the caller's back: give
+   * `expectedVersion` per ticket and a ticket changed meanwhile is reported as a
+   * `version_conflict`. Every failure is listed in `results`, in input order.
+   *
+   * @example
+   * ```ts
+   * const r = await desk.bulkTransition(page.items.map((t) => ({ id: t.id, expectedVersion: t.version })), 'archived', { actor });
+   * r.conflicts; // tickets someone else changed since the page was read
+   * ```
+   */
+  bulkTransition(
+    items: readonly (string | BulkItem)[],
+    to: S,
+    ctx: Omit<CommandContext, 'expectedVersion' | 'idempotencyKey'>,
+  ): Promise<BulkResult<Ticket<S>>>;
   /** Adds a comment (public or internal). */
   comment(id: string, input: CommentInput, ctx: CommandContext): Promise<CommentResult<S>>;
   /**
@@ -2837,6 +2856,21 @@ export function createTicketing<S extends string = DefaultStatus>(
         return change('transition', id, ctx, to, planTransition);
       }
       return guardedTransition(id, to, ctx, closing);
+    },
+
+    async bulkTransition(items, to, ctx) {
+      const list = bulkItems(items);
+      if (!ctx || typeof ctx !== 'object') throw badContext([], 'pass a context: { actor }');
+      checkActor(ctx.actor);
+      // One key or version for many tickets would be wrong: each item carries its own version.
+      const { idempotencyKey: _key, expectedVersion: _version, ...c } = ctx as CommandContext;
+      return runBulk(list, store.capabilities.multiProcess ? 4 : 1, (item) =>
+        desk.transition(
+          item.id,
+          to,
+          item.expectedVersion === undefined ? c : { ...c, expectedVersion: item.expectedVersion },
+        ),
+      );
     },
 
     merge,

@@ -89,6 +89,7 @@ const METHOD_OF: Record<ActionName, string> = {
 /** Methods that share a row with another (same check, same path). */
 const SAME_AS: Record<string, string> = {
   'links.remove': 'links.add (the same link action and command path)',
+  bulkTransition: 'transition (each item runs desk.transition itself)',
 };
 /** Desk members that act on no ticket and need no row, with the reason. */
 const EXEMPT: Record<string, string> = {
