@@ -153,6 +153,14 @@ const TABLE: Record<string, Driver | Exempt> = {
     run: ({ desk, subject }) => desk.transition(subject.id, 'in_progress', { actor: admin }),
     subject: [['transition', 'root']],
   },
+  bulkTransition: {
+    kind: 'mutates',
+    run: ({ desk, subject }) =>
+      desk.bulkTransition([{ id: subject.id, expectedVersion: subject.version }], 'in_progress', {
+        actor: admin,
+      }),
+    subject: [['transition', 'root']],
+  },
   comment: {
     kind: 'mutates',
     run: ({ desk, subject }) => desk.comment(subject.id, { body: 'hi @tech' }, { actor: admin }),
