@@ -23,13 +23,34 @@ export type ParsedDate =
   | { kind: 'dm'; a: number; b: number; y: number; time: Wall; order: 'DMY' | 'MDY' | null }
   | { kind: 'error'; message: string };
 
-const TIME = String.raw`(?:(?:\s*T\s*|\s+)(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:[.,](\d{1,9}))?)?\s*([AaPp][Mm])?)?`;
+// The date patterns are checked by recheck (test/security/regex.test.ts, X5), which needs them
+// free of backreferences to prove them linear: the two separators of ISO and DM are captured
+// separately and compared in parseDateText instead of with `\2`. Wherever two blank runs could
+// meet, one of them is placed so that a run of blanks has only one way to match.
+
+/** Separator between the date and the time of day, then the clock (4 capture groups). */
+const CLOCK = String.raw`(?:\s*T\s*|\s+)(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:[.,](\d{1,9}))?)?`;
+/** An optional time of day at the end of the text: clock, blanks, AM/PM (5 capture groups). */
+const TIME = String.raw`(?:${CLOCK}\s*([AaPp][Mm])?)?`;
+/**
+ * ISO: the AM/PM blank run is inside its optional group so it does not meet the blank run before
+ * the offset (`(\s*(AM))?\s*` matches what `\s*(AM)?\s*` matches, in one way only).
+ */
 const ISO = new RegExp(
-  String.raw`^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})${TIME}\s*(Z|[+-]\d{2}(?::?\d{2})?)?$`,
+  String.raw`^(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})(?:${CLOCK}(?:\s*([AaPp][Mm]))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$`,
   'i',
 );
-const ZH = new RegExp(String.raw`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?${TIME}$`);
-const DM = new RegExp(String.raw`^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})${TIME}$`);
+/**
+ * ZH: blanks after the day belong either to `日`/`号`, to the time, or end the text; the former
+ * `\s*[日号]?` followed by the time's `\s+` split a blank run in n ways.
+ */
+const ZH = new RegExp(
+  String.raw`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*[日号]|\s+$)?${TIME}$`,
+);
+const DM = new RegExp(String.raw`^(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4})${TIME}$`);
+
+/** @internal The date patterns, exported only for the behaviour tests of the ReDoS fix. */
+export const DATE_PATTERNS = { ISO, ZH, DM } as const;
 const TWO_DIGIT_YEAR = /^\d{1,2}[-/.]\d{1,2}[-/.]\d{2}(?:\D|$)/;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -66,16 +87,17 @@ function readTime(m: RegExpExecArray, at: number): Wall | string {
 
 /** @internal Reads a date cell's text. */
 export function parseDateText(text: string): ParsedDate {
+  // ISO and DM: both separators must be the same character (2024-01-05, not 2024-01/05).
   let m = ISO.exec(text);
-  if (m) {
-    const t = readTime(m, 5);
+  if (m && m[2] === m[4]) {
+    const t = readTime(m, 6);
     if (typeof t === 'string') return { kind: 'error', message: t };
-    const wall: Wall = { ...t, y: +m[1]!, mo: +m[3]!, d: +m[4]! };
+    const wall: Wall = { ...t, y: +m[1]!, mo: +m[3]!, d: +m[5]! };
     const bad = checkWall(wall);
     if (bad) return { kind: 'error', message: bad };
-    const off = m[10];
+    const off = m[11];
     if (off !== undefined) {
-      if (m[5] === undefined) return { kind: 'error', message: 'a UTC offset needs a time of day' };
+      if (m[6] === undefined) return { kind: 'error', message: 'a UTC offset needs a time of day' };
       const base = wallUtc(wall);
       if (off.toUpperCase() === 'Z') return { kind: 'instant', ms: base };
       const sign = off[0] === '-' ? -1 : 1;
@@ -96,12 +118,12 @@ export function parseDateText(text: string): ParsedDate {
     return bad ? { kind: 'error', message: bad } : { kind: 'wall', wall };
   }
   m = DM.exec(text);
-  if (m) {
-    const t = readTime(m, 5);
+  if (m && m[2] === m[4]) {
+    const t = readTime(m, 6);
     if (typeof t === 'string') return { kind: 'error', message: t };
     const a = +m[1]!;
     const b = +m[3]!;
-    const y = +m[4]!;
+    const y = +m[5]!;
     let order: 'DMY' | 'MDY' | null = null;
     if (a > 12 && b > 12) return { kind: 'error', message: `neither ${a} nor ${b} is a month` };
     if (a > 12) order = 'DMY';
