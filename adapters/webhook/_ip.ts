@@ -153,7 +153,11 @@ export function isIpLiteral(host: string): boolean {
 
 /** Host names that always mean this machine or an internal zone. */
 export function isInternalName(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.+$/, '');
+  // Trailing dots stripped in a loop: `/\.+$/` is quadratic on a long run of dots.
+  const lower = host.toLowerCase();
+  let end = lower.length;
+  while (end > 0 && lower.charCodeAt(end - 1) === 46) end--;
+  const h = lower.slice(0, end);
   return (
     h === '' ||
     h === 'localhost' ||

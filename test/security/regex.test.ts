@@ -22,7 +22,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SCANNED = ['src'];
+const SCANNED = ['src', 'adapters'];
 
 /**
  * Dynamic `RegExp(…)` sites, keyed by `path: <call text>` (no line numbers, so edits nearby do not
