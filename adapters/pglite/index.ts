@@ -8,6 +8,7 @@ import { StoreError } from 'ticketkit';
 import { type PGliteLike, pgliteExecutor } from '../_sql/executor';
 import { createSqlStore, type SqlStore } from '../_sql/store';
 
+export type { StoredImportRecord } from '../_sql/bulk';
 export type { PGliteLike, PGliteQueryableLike } from '../_sql/executor';
 export { type ExportMigrationsOptions, exportMigrationsSql } from '../_sql/migrate';
 export type { SqlOutbox } from '../_sql/outbox';
