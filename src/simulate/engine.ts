@@ -103,7 +103,10 @@ export interface SimAgentResult {
   readonly sessions: number;
   /** Slot-minutes of work (travel included) inside the period. */
   readonly busyMinutes: number;
-  /** busyMinutes / (capacity × minutes on shift in the period). */
+  /**
+   * Busy slot-minutes inside the agent's shift / (capacity × minutes on shift in the period):
+   * at most 1. Work running past the end of a shift counts in `busyMinutes`, not here.
+   */
   readonly utilisation: number;
 }
 
@@ -198,6 +201,8 @@ interface SimAgent {
   load: number;
   started: number;
   busy: number;
+  /** Busy minutes that fell inside the agent's shift (the utilisation numerator). */
+  busyInShift: number;
   wakePending: boolean;
   readonly followups: SimTicket[];
   view: SimAgentView;
@@ -318,6 +323,7 @@ export async function runSimulation(
         load: 0,
         started: 0,
         busy: 0,
+        busyInShift: 0,
         wakePending: false,
         followups: [],
         view: undefined as unknown as SimAgentView,
@@ -442,7 +448,12 @@ export async function runSimulation(
 
   const addBusy = (a: SimAgent, from: number, minutes: number) => {
     const to = Math.min(end, from + minutes * 60_000);
-    if (to > from) a.busy += (to - from) / 60_000;
+    if (to <= from) return;
+    a.busy += (to - from) / 60_000;
+    // Work that runs past the end of a shift is overtime: it is not shift utilisation.
+    a.busyInShift += always[a.cal]
+      ? (to - from) / 60_000
+      : calendars[a.cal]!.businessMinutesBetween(new Date(from), new Date(to));
   };
 
   /** Agent a starts (or resumes) work on t at `now`. */
@@ -810,7 +821,7 @@ export async function runSimulation(
         team: a.team ?? null,
         sessions: a.started,
         busyMinutes: a.busy,
-        utilisation: shift > 0 ? a.busy / (a.capacity * shift) : 0,
+        utilisation: shift > 0 ? a.busyInShift / (a.capacity * shift) : 0,
       };
     }),
     report,
