@@ -5,7 +5,13 @@ import { createHash, randomUUID } from 'node:crypto';
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+    // Index and for-in loops, not Object.values: no array per object (this runs per command).
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    } else {
+      const obj = value as Record<string, unknown>;
+      for (const k in obj) if (Object.hasOwn(obj, k)) deepFreeze(obj[k]);
+    }
   }
   return value;
 }

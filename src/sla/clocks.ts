@@ -353,6 +353,27 @@ export function deriveSla(
 }
 
 /**
+ * Freezes an SLA state in place, as `deepFreeze` would, but stops at what is frozen already:
+ * clocks carried over unchanged from the previous state are, so only the new ones are walked.
+ *
+ * @internal
+ */
+export function freezeSlaState(state: SlaState): SlaState {
+  if (Object.isFrozen(state)) return state;
+  const clocks = state.clocks;
+  if (!Object.isFrozen(clocks)) {
+    for (let i = 0; i < clocks.length; i++) {
+      const c = clocks[i]!;
+      if (Object.isFrozen(c)) continue;
+      Object.freeze(c.fired);
+      Object.freeze(c);
+    }
+    Object.freeze(clocks);
+  }
+  return Object.freeze(state);
+}
+
+/**
  * The thresholds of a ticket's clocks that are due at `now` and not yet fired, and the state
  * with them marked fired (and breached clocks marked `breached`).
  */
