@@ -1,5 +1,8 @@
 // Helpers shared inside src/; never exported from the package.
 import { createHash, randomUUID } from 'node:crypto';
+import { isoOfMs } from './iso';
+
+export { isoMs, isoOfMs } from './iso';
 
 /** Freezes an object and every nested object/array, returning it typed as readonly. */
 export function deepFreeze<T>(value: T): T {
@@ -97,7 +100,7 @@ let lastIso = '';
 export function toIso(date: Date): string {
   const ms = date.getTime();
   if (ms !== lastMs) {
-    lastIso = date.toISOString();
+    lastIso = isoOfMs(ms);
     lastMs = ms;
   }
   return lastIso;

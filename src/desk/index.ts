@@ -763,6 +763,10 @@ const LIST_KEYS = new Set([
   'cursor',
 ]);
 
+/** Shared frozen defaults of a new ticket (no per-ticket empty array or object to keep). */
+const EMPTY_TAGS: readonly string[] = Object.freeze([]);
+const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
+
 /**
  * Creates a ticket desk. Every option is optional: with none you get the default workflow and
  * policy, an in-memory store and the system clock.
@@ -900,6 +904,30 @@ export function createTicketing<S extends string = DefaultStatus>(
     } as { -readonly [K in keyof Ticket<S>]: Ticket<S>[K] };
     if (t.mergedInto !== undefined) next.mergedInto = t.mergedInto;
     return Object.freeze(next);
+  };
+
+  /**
+   * The `{ from: null, to }` of a field in a create's audit entry. Entries of common values
+   * (statuses, priorities, categories, null, the shared empties) are one frozen object per
+   * desk: a store keeps every entry, and these were a sixth of the simulator's heap. Bounded;
+   * -0 is never shared (a Map would take it for 0).
+   */
+  const createChanges = new Map<unknown, { from: unknown; to: unknown }>();
+  const createChange = (to: unknown): { from: unknown; to: unknown } => {
+    const shareable =
+      to === null ||
+      typeof to === 'string' ||
+      typeof to === 'boolean' ||
+      (typeof to === 'number' && !Object.is(to, -0)) ||
+      to === EMPTY_TAGS ||
+      to === EMPTY_RECORD;
+    if (!shareable) return { from: null, to };
+    let hit = createChanges.get(to);
+    if (!hit) {
+      hit = Object.freeze({ from: null, to });
+      if (createChanges.size < 4096) createChanges.set(to, hit);
+    }
+    return hit;
   };
 
   // Actors are usually long-lived objects: reuse their frozen audit copy while id and roles match.
@@ -2588,7 +2616,7 @@ export function createTicketing<S extends string = DefaultStatus>(
       const ctx = checkCommandContext(rawCtx);
       const tenantId = tenantOf(ctx);
       const input = parseOrThrow(TicketDraftSchema, draft, 'Invalid ticket');
-      const custom = parseCustom(input.custom ?? {}, ['custom']);
+      const custom = parseCustom(input.custom ?? EMPTY_RECORD, ['custom']);
       authorize({ actor: ctx.actor, action: 'create', draft: input });
       const fp =
         ctx.idempotencyKey === undefined ? '' : fingerprint(['create', input, ctx.actor.id]);
@@ -2651,14 +2679,14 @@ export function createTicketing<S extends string = DefaultStatus>(
         priority: input.priority,
         risk: input.risk ?? null,
         category: input.category ?? null,
-        tags: input.tags ?? [],
+        tags: input.tags ?? EMPTY_TAGS,
         channel: input.channel ?? null,
         requester: input.requester ?? ctx.actor.id,
         assignee: null,
         team: input.team ?? null,
         status: workflow.initial,
         parentId: input.parentId ?? null,
-        externalRefs: input.externalRefs ?? {},
+        externalRefs: input.externalRefs ?? EMPTY_RECORD,
         location: input.location ?? null,
         custom,
         createdAt: at,
@@ -2685,7 +2713,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           k === 'createdAt'
         )
           continue;
-        changes[k] = { from: null, to: ticket[k as keyof Ticket<S>] };
+        changes[k] = createChange(ticket[k as keyof Ticket<S>]);
       }
       const audit = makeAudit(tenantId, ticket, ctx.actor, 'create', changes, ctx.request);
       const idem =

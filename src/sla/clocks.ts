@@ -1,3 +1,4 @@
+import { isoMs, toIso } from '../_internal/index';
 import type { Ticket } from '../ticket/index';
 import { SLA_METRICS, type SlaMetric, type SlaPolicy } from './policy';
 import type { BusinessCalendar } from './types';
@@ -150,7 +151,7 @@ function lateBreach(
 ): SlaClock {
   if (!counting || c.breachedAt !== null || elapsed + EPS < target) return c;
   return patch(c, {
-    breachedAt: instantAt(c, cal, target).toISOString(),
+    breachedAt: toIso(instantAt(c, cal, target)),
     fired: c.fired.includes('breach') ? c.fired : [...c.fired, 'breach'],
   });
 }
@@ -158,13 +159,13 @@ function lateBreach(
 /** Elapsed business minutes of a clock at `now`. */
 export function elapsedAt(c: SlaClock, cal: BusinessCalendar, now: Date): number {
   if (c.since === null) return c.elapsedMinutes;
-  const since = new Date(c.since);
+  const since = new Date(isoMs(c.since));
   return c.elapsedMinutes + (now > since ? cal.businessMinutesBetween(since, now) : 0);
 }
 
 /** The instant a counting clock reaches `minutes` of elapsed business time. */
 function instantAt(c: SlaClock, cal: BusinessCalendar, minutes: number): Date {
-  const since = new Date(c.since!);
+  const since = new Date(isoMs(c.since!));
   const left = minutes - c.elapsedMinutes;
   return left <= EPS ? since : cal.addBusinessMinutes(since, left);
 }
@@ -236,7 +237,7 @@ export function deriveSla(
   // Most commands change no clock: format the instant only when a clock needs it.
   let iso: string | undefined;
   const isoNow = () => {
-    if (iso === undefined) iso = now.toISOString();
+    if (iso === undefined) iso = toIso(now);
     return iso;
   };
   const prevClocks = prev?.sla?.clocks ?? [];
@@ -334,7 +335,7 @@ export function deriveSla(
       const due =
         c.breachedAt && c.elapsedMinutes + EPS >= target
           ? c.breachedAt
-          : instantAt(c, cal, target).toISOString();
+          : toIso(instantAt(c, cal, target));
       if (c.dueAt !== due) c = patch(c, { dueAt: due });
     }
     clocks.push(c);
@@ -394,7 +395,7 @@ export function dueFirings(
       if (fired.includes(t.key)) continue;
       const minutes = t.share * c.targetMinutes;
       if (elapsed + EPS < minutes) break;
-      const at = instantAt(c, cal, minutes).toISOString();
+      const at = toIso(instantAt(c, cal, minutes));
       fired = [...fired, t.key];
       firings.push({
         metric: c.metric,
