@@ -1418,7 +1418,10 @@ export function createTicketing<S extends string = DefaultStatus>(
     authorize({ actor, action: 'comment', ticket: current, visibility });
     assertChangeable(current, 'receive comments');
     const at = toIso(now);
-    const mentions = [...new Set([...(body as string).matchAll(MENTION)].map((m) => m[1]!))];
+    // Most comments mention nobody: skip the regex's iterator and share the empty list.
+    const mentions: readonly string[] = (body as string).includes('@')
+      ? [...new Set([...(body as string).matchAll(MENTION)].map((m) => m[1]!))]
+      : EMPTY_TAGS;
     const comment: Comment = deepFreeze({
       id: generateId('comment'),
       tenantId: current.tenantId,

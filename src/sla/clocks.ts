@@ -74,6 +74,8 @@ export interface SlaFiring {
 }
 
 const EPS = 1e-9;
+/** The `fired` of a clock that fired nothing: one frozen array shared by every such clock. */
+const NONE_FIRED: readonly string[] = Object.freeze([]);
 
 /** Workflow facts the clocks need, without importing the workflow module's generics. */
 export interface SlaWorkflowFacts {
@@ -262,7 +264,7 @@ export function deriveSla(
       dueAt: null,
       metAt: null,
       breachedAt: null,
-      fired: [],
+      fired: NONE_FIRED,
       cycle: 0,
     };
     // A new calendar (another team, another policy): count up to now on the old one, then go on.
@@ -307,7 +309,7 @@ export function deriveSla(
         elapsedMinutes: 0,
         since: isoNow(),
         breachedAt: null,
-        fired: [],
+        fired: NONE_FIRED,
         cycle: c.cycle + 1,
       });
     } else if (!counting) {
@@ -320,7 +322,7 @@ export function deriveSla(
             elapsedMinutes: 0,
             since: isoNow(),
             metAt: null,
-            fired: [],
+            fired: NONE_FIRED,
             breachedAt: null,
             cycle: c.cycle + 1,
           })
