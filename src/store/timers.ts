@@ -37,10 +37,19 @@ interface Entry {
  * a new entry and the old one is skipped when it surfaces.
  */
 export function memorySlaTimers(): MemorySlaTimers {
-  const rows = new Map<string, Row>();
+  // tenant -> ticket -> row: no key string to build (and flatten) per commit.
+  const tenants = new Map<string, Map<string, Row>>();
+  let size = 0;
+  const rowsOf = (tenantId: string) => {
+    let m = tenants.get(tenantId);
+    if (!m) {
+      m = new Map();
+      tenants.set(tenantId, m);
+    }
+    return m;
+  };
   const heap: Entry[] = [];
   let seq = 0;
-  const keyOf = (tenantId: string, ticketId: string) => `${tenantId}\u0000${ticketId}`;
   const less = (a: Entry, b: Entry) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
   const push = (e: Entry) => {
     heap.push(e);
@@ -83,12 +92,13 @@ export function memorySlaTimers(): MemorySlaTimers {
     push({ row, at, seq: row.seq });
   };
   const put = (tenantId: string, ticketId: string, at: number | null, version: number) => {
-    const key = keyOf(tenantId, ticketId);
-    const row = rows.get(key);
+    const rows = rowsOf(tenantId);
+    const row = rows.get(ticketId);
     if (at === null) {
       if (row) {
         row.queued = false;
-        rows.delete(key);
+        rows.delete(ticketId);
+        size--;
       }
       return;
     }
@@ -107,7 +117,8 @@ export function memorySlaTimers(): MemorySlaTimers {
         seq: 0,
         queued: false,
       };
-      rows.set(key, fresh);
+      rows.set(ticketId, fresh);
+      size++;
       enqueue(fresh, at);
     }
   };
@@ -141,7 +152,7 @@ export function memorySlaTimers(): MemorySlaTimers {
       return out;
     },
     async reschedule(tenantId, ticketId, at, version) {
-      const row = rows.get(keyOf(tenantId, ticketId));
+      const row = tenants.get(tenantId)?.get(ticketId);
       if (row && row.version > version) return;
       put(tenantId, ticketId, at === null ? null : at.getTime(), version);
     },
@@ -150,7 +161,7 @@ export function memorySlaTimers(): MemorySlaTimers {
       return heap.length ? new Date(heap[0]!.at) : null;
     },
     async count() {
-      return rows.size;
+      return size;
     },
   };
 }
