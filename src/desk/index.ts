@@ -2705,19 +2705,28 @@ export function createTicketing<S extends string = DefaultStatus>(
         });
         if (state) ticket = withSlaState(ticket, state);
       }
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
-      // for-in, not Object.entries: no [key, value] array per field (create is a hot path).
-      for (const k in ticket) {
-        if (
-          k === 'id' ||
-          k === 'tenantId' ||
-          k === 'version' ||
-          k === 'updatedAt' ||
-          k === 'createdAt'
-        )
-          continue;
-        changes[k] = createChange(ticket[k as keyof Ticket<S>]);
-      }
+      // Every field but the identity and timestamps, in the ticket's field order, as one
+      // literal: one hidden class with in-object fields (built key by key, each entry's changes
+      // needed a property array), and no [key, value] array per field.
+      const changes: Record<string, { from: unknown; to: unknown }> = {
+        title: createChange(ticket.title),
+        description: createChange(ticket.description),
+        priority: createChange(ticket.priority),
+        risk: createChange(ticket.risk),
+        category: createChange(ticket.category),
+        tags: createChange(ticket.tags),
+        channel: createChange(ticket.channel),
+        requester: createChange(ticket.requester),
+        assignee: createChange(ticket.assignee),
+        team: createChange(ticket.team),
+        status: createChange(ticket.status),
+        parentId: createChange(ticket.parentId),
+        externalRefs: createChange(ticket.externalRefs),
+        location: createChange(ticket.location),
+        custom: createChange(ticket.custom),
+        reopenCount: createChange(ticket.reopenCount),
+        sla: createChange(ticket.sla),
+      };
       const audit = makeAudit(tenantId, ticket, ctx.actor, 'create', changes, ctx.request);
       const idem =
         ctx.idempotencyKey === undefined
