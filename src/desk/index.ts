@@ -1312,13 +1312,28 @@ export function createTicketing<S extends string = DefaultStatus>(
     assertChangeable(current, 'be assigned');
     if (current.assignee === assignee) return { noop: current };
     const from = current.assignee;
-    return {
+    // Literals, not spreads of draftEvent (as planTransition): this runs for every assignment.
+    const event: EventDraft = {
+      type: 'ticket.assigned',
+      tenantId: '',
+      ticketId: '',
+      actor: null,
+      at: '',
+      ticket: null,
+      from,
+      to: assignee,
+    };
+    const planned: Planned<Ticket<S>> = {
       ticket: nextTicketVersion(current, toIso(now), current.status, assignee, current.reopenCount),
       action: 'assign',
       changes: { assignee: { from, to: assignee } },
-      ...(meta ? { meta } : {}),
-      event: { ...draftEvent('ticket.assigned'), from, to: assignee, ...(meta ? { meta } : {}) },
+      event,
     };
+    if (meta) {
+      planned.meta = meta;
+      event.meta = meta;
+    }
+    return planned;
   };
 
   const planAssign: Plan<string | null, Ticket<S>> = (current, now, actor, assignee) => {
@@ -1446,7 +1461,15 @@ export function createTicketing<S extends string = DefaultStatus>(
       meta: { commentId: comment.id, visibility },
       comments: [comment],
       result: { comment, ticket },
-      event: { ...draftEvent('ticket.commented'), comment },
+      event: {
+        type: 'ticket.commented',
+        tenantId: '',
+        ticketId: '',
+        actor: null,
+        at: '',
+        ticket: null,
+        comment,
+      },
     };
   };
 
