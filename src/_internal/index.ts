@@ -1,11 +1,20 @@
 // Helpers shared inside src/; never exported from the package.
 import { createHash, randomUUID } from 'node:crypto';
+import { isoOfMs } from './iso';
+
+export { isoMs, isoOfMs } from './iso';
 
 /** Freezes an object and every nested object/array, returning it typed as readonly. */
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+    // Index and for-in loops, not Object.values: no array per object (this runs per command).
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    } else {
+      const obj = value as Record<string, unknown>;
+      for (const k in obj) if (Object.hasOwn(obj, k)) deepFreeze(obj[k]);
+    }
   }
   return value;
 }
@@ -91,7 +100,7 @@ let lastIso = '';
 export function toIso(date: Date): string {
   const ms = date.getTime();
   if (ms !== lastMs) {
-    lastIso = date.toISOString();
+    lastIso = isoOfMs(ms);
     lastMs = ms;
   }
   return lastIso;

@@ -1,3 +1,4 @@
+import { isoMs, toIso } from '../_internal/index';
 import type { Ticket } from '../ticket/index';
 import { SLA_METRICS, type SlaMetric, type SlaPolicy } from './policy';
 import type { BusinessCalendar } from './types';
@@ -73,6 +74,8 @@ export interface SlaFiring {
 }
 
 const EPS = 1e-9;
+/** The `fired` of a clock that fired nothing: one frozen array shared by every such clock. */
+const NONE_FIRED: readonly string[] = Object.freeze([]);
 
 /** Workflow facts the clocks need, without importing the workflow module's generics. */
 export interface SlaWorkflowFacts {
@@ -150,7 +153,7 @@ function lateBreach(
 ): SlaClock {
   if (!counting || c.breachedAt !== null || elapsed + EPS < target) return c;
   return patch(c, {
-    breachedAt: instantAt(c, cal, target).toISOString(),
+    breachedAt: toIso(instantAt(c, cal, target)),
     fired: c.fired.includes('breach') ? c.fired : [...c.fired, 'breach'],
   });
 }
@@ -158,13 +161,13 @@ function lateBreach(
 /** Elapsed business minutes of a clock at `now`. */
 export function elapsedAt(c: SlaClock, cal: BusinessCalendar, now: Date): number {
   if (c.since === null) return c.elapsedMinutes;
-  const since = new Date(c.since);
+  const since = new Date(isoMs(c.since));
   return c.elapsedMinutes + (now > since ? cal.businessMinutesBetween(since, now) : 0);
 }
 
 /** The instant a counting clock reaches `minutes` of elapsed business time. */
 function instantAt(c: SlaClock, cal: BusinessCalendar, minutes: number): Date {
-  const since = new Date(c.since!);
+  const since = new Date(isoMs(c.since!));
   const left = minutes - c.elapsedMinutes;
   return left <= EPS ? since : cal.addBusinessMinutes(since, left);
 }
@@ -236,7 +239,7 @@ export function deriveSla(
   // Most commands change no clock: format the instant only when a clock needs it.
   let iso: string | undefined;
   const isoNow = () => {
-    if (iso === undefined) iso = now.toISOString();
+    if (iso === undefined) iso = toIso(now);
     return iso;
   };
   const prevClocks = prev?.sla?.clocks ?? [];
@@ -261,7 +264,7 @@ export function deriveSla(
       dueAt: null,
       metAt: null,
       breachedAt: null,
-      fired: [],
+      fired: NONE_FIRED,
       cycle: 0,
     };
     // A new calendar (another team, another policy): count up to now on the old one, then go on.
@@ -306,7 +309,7 @@ export function deriveSla(
         elapsedMinutes: 0,
         since: isoNow(),
         breachedAt: null,
-        fired: [],
+        fired: NONE_FIRED,
         cycle: c.cycle + 1,
       });
     } else if (!counting) {
@@ -319,7 +322,7 @@ export function deriveSla(
             elapsedMinutes: 0,
             since: isoNow(),
             metAt: null,
-            fired: [],
+            fired: NONE_FIRED,
             breachedAt: null,
             cycle: c.cycle + 1,
           })
@@ -334,7 +337,7 @@ export function deriveSla(
       const due =
         c.breachedAt && c.elapsedMinutes + EPS >= target
           ? c.breachedAt
-          : instantAt(c, cal, target).toISOString();
+          : toIso(instantAt(c, cal, target));
       if (c.dueAt !== due) c = patch(c, { dueAt: due });
     }
     clocks.push(c);
@@ -350,6 +353,27 @@ export function deriveSla(
     return before0;
   }
   return { policyId: policy.id, clocks };
+}
+
+/**
+ * Freezes an SLA state in place, as `deepFreeze` would, but stops at what is frozen already:
+ * clocks carried over unchanged from the previous state are, so only the new ones are walked.
+ *
+ * @internal
+ */
+export function freezeSlaState(state: SlaState): SlaState {
+  if (Object.isFrozen(state)) return state;
+  const clocks = state.clocks;
+  if (!Object.isFrozen(clocks)) {
+    for (let i = 0; i < clocks.length; i++) {
+      const c = clocks[i]!;
+      if (Object.isFrozen(c)) continue;
+      Object.freeze(c.fired);
+      Object.freeze(c);
+    }
+    Object.freeze(clocks);
+  }
+  return Object.freeze(state);
 }
 
 /**
@@ -373,7 +397,7 @@ export function dueFirings(
       if (fired.includes(t.key)) continue;
       const minutes = t.share * c.targetMinutes;
       if (elapsed + EPS < minutes) break;
-      const at = instantAt(c, cal, minutes).toISOString();
+      const at = toIso(instantAt(c, cal, minutes));
       fired = [...fired, t.key];
       firings.push({
         metric: c.metric,

@@ -22,21 +22,42 @@ export interface MemoryAuditChain extends AuditChain {
 export function memoryAuditChain(
   entryOf: (tenantId: string, ticketId: string, seq: number) => AuditEntry | undefined,
 ): MemoryAuditChain {
-  const pending = new Map<string, AuditEntry[]>();
+  // Per tenant: committed entries in commit order, and how many of them are sealed. Sealing
+  // moves an index instead of splicing a queue; the sealed prefix is dropped once it is large.
+  const logs = new Map<string, { entries: AuditEntry[]; sealed: number }>();
   const chains = new Map<string, AuditChainLink[]>();
+  // Commits come from one tenant in a row, usually: skip the map lookup for it.
+  let lastTenant: string | undefined;
+  let lastLog: { entries: AuditEntry[]; sealed: number } | undefined;
+  const logOf = (tenantId: string) => {
+    if (tenantId === lastTenant) return lastLog!;
+    let log = logs.get(tenantId);
+    if (!log) {
+      log = { entries: [], sealed: 0 };
+      logs.set(tenantId, log);
+    }
+    lastTenant = tenantId;
+    lastLog = log;
+    return log;
+  };
   return {
     append(entries) {
-      for (const e of entries) {
-        const list = pending.get(e.tenantId) ?? [];
-        list.push(e);
-        pending.set(e.tenantId, list);
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        logOf(e.tenantId).entries.push(e);
       }
     },
     async seal(tenantId, limit = 10_000) {
-      const queue = pending.get(tenantId) ?? [];
+      const log = logOf(tenantId);
       const chain = chains.get(tenantId) ?? [];
       chains.set(tenantId, chain);
-      const take = queue.splice(0, Math.max(0, limit));
+      const end = Math.min(log.entries.length, log.sealed + Math.max(0, limit));
+      const take = log.entries.slice(log.sealed, end);
+      log.sealed = end;
+      if (log.sealed >= 4096 && log.sealed * 2 >= log.entries.length) {
+        log.entries = log.entries.slice(log.sealed);
+        log.sealed = 0;
+      }
       let prev = chain.at(-1)?.hash ?? AUDIT_GENESIS_HASH;
       for (const e of take) {
         const hash = hashAuditEntry(prev, e);

@@ -134,8 +134,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   /** Writes one checked commit. */
   const bumpLoad = (t: Tenant, assignee: string | null, status: string, by: number) => {
     if (assignee === null) return;
-    const m = t.load.get(assignee) ?? new Map<string, number>();
-    t.load.set(assignee, m);
+    let m = t.load.get(assignee);
+    if (!m) {
+      m = new Map<string, number>();
+      t.load.set(assignee, m);
+    }
     m.set(status, (m.get(status) ?? 0) + by);
   };
   const noLinks: readonly ExternalLink[] = [];
@@ -162,8 +165,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     const t = tenant(c.tenantId);
     const old = t.tickets.get(c.ticket.id);
     reindexLinks(t, c.ticket.id, old, c.ticket);
-    if (old) bumpLoad(t, old.assignee, old.status, -1);
-    bumpLoad(t, c.ticket.assignee, c.ticket.status, 1);
+    // A change that keeps assignee and status (a comment, an SLA tick) leaves the load as is.
+    if (!old || old.assignee !== c.ticket.assignee || old.status !== c.ticket.status) {
+      if (old) bumpLoad(t, old.assignee, old.status, -1);
+      bumpLoad(t, c.ticket.assignee, c.ticket.status, 1);
+    }
     if (!old && c.ticket.parentId !== null) {
       const kids = t.children.get(c.ticket.parentId) ?? new Set<string>();
       t.children.set(c.ticket.parentId, kids);

@@ -1,4 +1,3 @@
-import { memoryScheduler } from '../sla/scheduler';
 import type { ClaimedTimer, SlaTimers } from './port';
 
 /** The in-memory {@link SlaTimers}, plus the write a store's commit makes. */
@@ -16,26 +15,112 @@ interface Row {
   at: number;
   version: number;
   leaseUntil: number | null;
+  /** Stamp of the row's live heap entry (0: none); older entries are stale. */
+  seq: number;
+  /** False once claimed (until re-queued by its lease) or deleted. */
+  queued: boolean;
+}
+
+/** A heap entry: `row` becomes claimable at `at`; stale when `row.seq !== seq`. */
+interface Entry {
+  row: Row;
+  at: number;
+  seq: number;
 }
 
 /**
  * In-memory durable-timer semantics (claims with leases, version-guarded reschedules) for the
  * memory store and for tests. Single process; nothing survives a restart.
+ *
+ * Rows are ordered by the instant they become claimable (`leaseUntil` while leased, else `at`),
+ * ties in the order they were queued, in a binary heap with lazy deletion: a reschedule pushes
+ * a new entry and the old one is skipped when it surfaces.
  */
 export function memorySlaTimers(): MemorySlaTimers {
-  const rows = new Map<string, Row>();
-  // Orders rows by the instant they become claimable: `leaseUntil` while leased, else `at`.
-  const queue = memoryScheduler();
-  const keyOf = (tenantId: string, ticketId: string) => `${tenantId}\u0000${ticketId}`;
+  // tenant -> ticket -> row: no key string to build (and flatten) per commit.
+  const tenants = new Map<string, Map<string, Row>>();
+  let size = 0;
+  const rowsOf = (tenantId: string) => {
+    let m = tenants.get(tenantId);
+    if (!m) {
+      m = new Map();
+      tenants.set(tenantId, m);
+    }
+    return m;
+  };
+  const heap: Entry[] = [];
+  let seq = 0;
+  const less = (a: Entry, b: Entry) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  const push = (e: Entry) => {
+    heap.push(e);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = heap[p]!;
+      if (!less(e, parent)) break;
+      heap[i] = parent;
+      i = p;
+    }
+    heap[i] = e;
+  };
+  const pop = (): Entry => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const m = r < n && less(heap[r]!, heap[l]!) ? r : l;
+        if (!less(heap[m]!, last)) break;
+        heap[i] = heap[m]!;
+        i = m;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  const live = (e: Entry) => e.row.queued && e.row.seq === e.seq;
+  const prune = () => {
+    while (heap.length && !live(heap[0]!)) pop();
+  };
+  const enqueue = (row: Row, at: number) => {
+    row.seq = ++seq;
+    row.queued = true;
+    push({ row, at, seq: row.seq });
+  };
   const put = (tenantId: string, ticketId: string, at: number | null, version: number) => {
-    const key = keyOf(tenantId, ticketId);
+    const rows = rowsOf(tenantId);
+    const row = rows.get(ticketId);
     if (at === null) {
-      rows.delete(key);
-      queue.set(tenantId, ticketId, null);
+      if (row) {
+        row.queued = false;
+        rows.delete(ticketId);
+        size--;
+      }
       return;
     }
-    rows.set(key, { tenantId, ticketId, at, version, leaseUntil: null });
-    queue.set(tenantId, ticketId, new Date(at));
+    if (row) {
+      row.at = at;
+      row.version = version;
+      row.leaseUntil = null;
+      enqueue(row, at);
+    } else {
+      const fresh: Row = {
+        tenantId,
+        ticketId,
+        at,
+        version,
+        leaseUntil: null,
+        seq: 0,
+        queued: false,
+      };
+      rows.set(ticketId, fresh);
+      size++;
+      enqueue(fresh, at);
+    }
   };
   return {
     write(tenantId, ticketId, at, version) {
@@ -44,11 +129,19 @@ export function memorySlaTimers(): MemorySlaTimers {
     async claimDue(now, limit, lease) {
       const t = now.getTime();
       const out: ClaimedTimer[] = [];
-      for (const d of queue.takeDue(now, limit)) {
-        const row = rows.get(keyOf(d.tenantId, d.ticketId));
-        if (!row) continue;
+      const claimed: Row[] = [];
+      prune();
+      while (claimed.length < limit && heap.length && heap[0]!.at <= t) {
+        const row = pop().row;
+        row.queued = false;
+        claimed.push(row);
+        prune();
+      }
+      // Leases are queued after the whole batch is taken, as claims in one call never see
+      // each other's leases.
+      for (const row of claimed) {
         row.leaseUntil = t + Math.max(0, lease.ms);
-        queue.set(row.tenantId, row.ticketId, new Date(row.leaseUntil));
+        enqueue(row, row.leaseUntil);
         out.push({
           tenantId: row.tenantId,
           ticketId: row.ticketId,
@@ -59,15 +152,16 @@ export function memorySlaTimers(): MemorySlaTimers {
       return out;
     },
     async reschedule(tenantId, ticketId, at, version) {
-      const row = rows.get(keyOf(tenantId, ticketId));
+      const row = tenants.get(tenantId)?.get(ticketId);
       if (row && row.version > version) return;
       put(tenantId, ticketId, at === null ? null : at.getTime(), version);
     },
     async nextDueAt() {
-      return queue.next();
+      prune();
+      return heap.length ? new Date(heap[0]!.at) : null;
     },
     async count() {
-      return rows.size;
+      return size;
     },
   };
 }

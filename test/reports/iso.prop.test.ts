@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isoOfMs } from '../../src/_internal/iso';
 import { isoMs } from '../../src/reports/_iso';
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
@@ -45,5 +46,57 @@ describe('isoMs (the report reader of stored instants)', () => {
     expect(isoMs('2026-01-01T00:00:00.000Z')).toBe(Date.UTC(2026, 0, 1));
     expect(isoMs('2026-01-02T00:00:00.000Z')).toBe(Date.UTC(2026, 0, 2));
     expect(isoMs('2026-01-02T00:00:00.000Z')).toBe(Date.UTC(2026, 0, 2));
+  });
+});
+
+describe('isoOfMs (the formatter of every timestamp the desk writes)', () => {
+  const native = (t: number) => {
+    try {
+      return new Date(t).toISOString();
+    } catch (e) {
+      return (e as Error).name;
+    }
+  };
+  const ours = (t: number) => {
+    try {
+      return isoOfMs(t);
+    } catch (e) {
+      return (e as Error).name;
+    }
+  };
+
+  it('equals toISOString on every instant Date can hold, including 6-digit years', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), (t) => {
+        expect(ours(t)).toBe(native(t));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -70_000_000_000_000, max: 260_000_000_000_000 }), (t) => {
+        expect(ours(t)).toBe(native(t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('equals toISOString at the edges: year 0 and 9999, fractions, invalid times', () => {
+    for (const t of [
+      -62_167_219_200_001,
+      -62_167_219_200_000,
+      253_402_300_799_999,
+      253_402_300_800_000,
+      -1,
+      0,
+      1.5,
+      -1.5,
+      951_782_400_000,
+      8_640_000_000_000_001,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ]) {
+      expect(ours(t), String(t)).toBe(native(t));
+    }
+    expect(ours(Number.NaN)).toBe('RangeError');
   });
 });
