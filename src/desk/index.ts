@@ -2657,7 +2657,7 @@ export function createTicketing<S extends string = DefaultStatus>(
     automation: automation.api,
     windows: windowsApi,
 
-    async create(draft, rawCtx) {
+    async create(draft, rawCtx, attempt = 0) {
       const ctx = checkCommandContext(rawCtx);
       const tenantId = tenantOf(ctx);
       const input = parseOrThrow(TicketDraftSchema, draft, 'Invalid ticket');
@@ -2667,8 +2667,11 @@ export function createTicketing<S extends string = DefaultStatus>(
         ctx.idempotencyKey === undefined ? '' : fingerprint(['create', input, ctx.actor.id]);
       const replay = await idempotent<Ticket<S>>(tenantId, ctx, fp);
       if (replay.hit) return replay.value;
+      let parent: Ticket<S> | null = null;
       if (input.parentId !== undefined) {
-        const parent = await wrap('getTicket', () => store.getTicket(tenantId, input.parentId!));
+        parent = (await wrap('getTicket', () =>
+          store.getTicket(tenantId, input.parentId!),
+        )) as Ticket<S> | null;
         if (!parent) {
           throw new ValidationError(
             [
@@ -2774,18 +2777,83 @@ export function createTicketing<S extends string = DefaultStatus>(
         ctx.idempotencyKey === undefined
           ? undefined
           : idemRecord(tenantId, ctx.idempotencyKey, fp, ticket, now);
-      const outcome = await wrap('commit', () =>
-        store.commit({
+      const childCommit: Commit = {
+        tenantId,
+        ticket,
+        expectedVersion: null,
+        audit: [audit],
+        ...(idem ? { idempotency: idem } : {}),
+        ...(durable && ticket.sla ? { slaDueAt: dueIso(ticket) } : {}),
+        ...(outboxOn ? { events: createdEvents(ticket, audit.actor).map(toOutbox) } : {}),
+        now: at,
+      };
+      // A child bumps its parent's version in the same atomic batch: a parent resolved (or
+      // closed) concurrently, after it checked for open children, then conflicts with this
+      // create, and one of the two is retried and sees the other.
+      let parentNext: Ticket<S> | null = null;
+      let parentEvent: ({ type: keyof TicketkitEvents<S> } & Record<string, unknown>) | null = null;
+      let outcome: CommitOutcome;
+      if (parent) {
+        parentNext = nextTicketVersion(
+          parent,
+          at,
+          parent.status as S,
+          parent.assignee,
+          parent.reopenCount,
+        );
+        const parentAudit = makeAudit(
           tenantId,
-          ticket,
-          expectedVersion: null,
-          audit: [audit],
-          ...(idem ? { idempotency: idem } : {}),
-          ...(durable && ticket.sla ? { slaDueAt: dueIso(ticket) } : {}),
-          ...(outboxOn ? { events: createdEvents(ticket, audit.actor).map(toOutbox) } : {}),
-          now: at,
-        }),
-      );
+          parentNext,
+          ctx.actor,
+          'child_added',
+          {},
+          ctx.request,
+          {
+            childId: ticket.id,
+          },
+        );
+        parentEvent = {
+          type: 'ticket.updated',
+          tenantId,
+          ticketId: parentNext.id,
+          actor: parentAudit.actor,
+          at,
+          ticket: parentNext,
+          changes: {},
+        };
+        const batch = await wrap('commitBatch', () =>
+          store.commitBatch([
+            childCommit,
+            {
+              tenantId,
+              ticket: parentNext!,
+              expectedVersion: parent!.version,
+              audit: [parentAudit],
+              ...(outboxOn ? { events: [toOutbox(parentEvent!)] } : {}),
+              now: at,
+            },
+          ]),
+        );
+        if (!batch.ok && batch.index === 1) {
+          // The parent changed since it was read: read it again (it may be closed by now).
+          if (attempt < MAX_RETRIES) {
+            return (
+              desk.create as (d: TicketDraft, c: CommandContext, a: number) => Promise<Ticket<S>>
+            )(draft, rawCtx, attempt + 1);
+          }
+          throw new ConflictError({
+            ticketId: parent.id,
+            expectedVersion: parent.version,
+            actualVersion:
+              batch.outcome.reason === 'version_conflict'
+                ? batch.outcome.actualVersion
+                : parent.version,
+          });
+        }
+        outcome = batch.ok ? { ok: true } : batch.outcome;
+      } else {
+        outcome = await wrap('commit', () => store.commit(childCommit));
+      }
       if (!outcome.ok) {
         if (outcome.reason === 'idempotency_exists') {
           if (outcome.record.fingerprint !== fp) {
@@ -2807,6 +2875,7 @@ export function createTicketing<S extends string = DefaultStatus>(
         at,
         ticket,
       });
+      if (parentEvent && emitter.listenerCount('ticket.updated') > 0) emitEvent(parentEvent);
       if (slaOn) afterSlaCommit(null, ticket, audit.actor);
       // A ticket an automatic handler takes is dispatched only if the handler gives up.
       const handled = automation.start(ticket);

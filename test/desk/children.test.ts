@@ -30,7 +30,15 @@ describe('parent and child tickets', () => {
     expect(e).toBeInstanceOf(TransitionError);
     expect(e).toMatchObject({ guard: 'open-children' });
     expect(e.message).toContain(net.id);
-    expect((await desk.get(parent.id))?.version).toBe(2);
+    // v1 create, v2 and v3 one `child_added` per child (the parent's version guards it against a
+    // concurrent close), v4 in_progress; the refused move wrote nothing.
+    expect((await desk.get(parent.id))?.version).toBe(4);
+    expect((await desk.history(parent.id)).map((e) => [e.action, e.meta?.childId])).toEqual([
+      ['create', undefined],
+      ['child_added', net.id],
+      ['child_added', app.id],
+      ['transition', undefined],
+    ]);
     for (const c of [net, app]) {
       await desk.transition(c.id, 'in_progress', { actor: sup });
       await desk.transition(c.id, 'resolved', { actor: sup });
@@ -60,7 +68,9 @@ describe('parent and child tickets', () => {
       kids.map((k) => ({ id: k.id, title: k.title, status: 'resolved', team: k.team })),
     );
     // pending -> in_progress -> resolved: the shortest path of allowed moves.
-    expect(h.slice(1).map((e) => e.changes.status?.to)).toEqual(['in_progress', 'resolved']);
+    const moves = h.filter((e) => e.action !== 'child_added');
+    expect(moves.slice(1).map((e) => e.changes.status?.to)).toEqual(['in_progress', 'resolved']);
+    expect(h.filter((e) => e.action === 'child_added')).toHaveLength(3);
   });
 
   it('does not roll up past the policy: a high-risk parent waits for a supervisor', async () => {
@@ -153,5 +163,31 @@ describe('parent and child tickets', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('parent resolve vs child create (race)', () => {
+  it('never leaves a resolved parent with an open child: 300 concurrent races', async () => {
+    let bothWon = 0;
+    let childWon = 0;
+    let parentWon = 0;
+    for (let run = 0; run < 300; run++) {
+      const desk = createTicketing();
+      const parent = await desk.create({ title: 'p' }, { actor: sup });
+      await desk.transition(parent.id, 'in_progress', { actor: sup });
+      const [child, resolved] = await Promise.allSettled([
+        desk.create({ title: 'late child', parentId: parent.id }, { actor: sup }),
+        desk.transition(parent.id, 'resolved', { actor: sup }),
+      ]);
+      const p = (await desk.get(parent.id))!;
+      const open = (await desk.children(parent.id)).filter((c) => c.status !== 'resolved');
+      if (child.status === 'fulfilled' && resolved.status === 'fulfilled') bothWon++;
+      if (child.status === 'fulfilled') childWon++;
+      if (resolved.status === 'fulfilled') parentWon++;
+      // The invariant: a resolved parent has no open child.
+      if (p.status === 'resolved') expect(open).toEqual([]);
+    }
+    expect(bothWon).toBe(0);
+    expect(childWon + parentWon).toBe(300);
   });
 });
