@@ -315,7 +315,9 @@ export {
 
 // --- notify ---
 export {
+  type ApprovalMessagesOptions,
   accessRecheck,
+  approvalMessages,
   type BreakerOptions,
   type BreakerState,
   backoffDelay,
@@ -340,6 +342,7 @@ export {
   type NotificationTemplate,
   type Notifier,
   type NotifyEventType,
+  type NotifyingApprovalEvent,
   type OutboxEntry,
   type OutboxPort,
   type OutboxStatus,

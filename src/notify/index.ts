@@ -6,6 +6,11 @@
  *
  * @module notify
  */
+export {
+  type ApprovalMessagesOptions,
+  approvalMessages,
+  type NotifyingApprovalEvent,
+} from './approvals';
 export { consoleNotifier } from './console';
 export { type InboxEntry, type InboxPort, inboxNotifier, memoryInbox } from './inbox';
 export {
