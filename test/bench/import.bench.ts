@@ -12,7 +12,10 @@
  * after; skipped loudly without it) and into PGlite in memory, against a baseline measured in
  * the same run: the same number of ready-made ticket and audit documents written with a plain
  * batched `INSERT ... SELECT FROM unnest` (1,000 rows per transaction, one connection), no
- * validation. IMPORT_BENCH_ONLY=validate|store runs one section.
+ * validation. IMPORT_BENCH_ONLY=validate|store runs one section; IMPORT_BENCH_MODES picks
+ * storing modes (store-postgres,store-baseline,store-pglite); IMP_POOL, IMP_CONC and IMP_BATCH
+ * set the pool size, `concurrency` and `batchSize` of the PostgreSQL import (defaults 4, the
+ * store's default, 1000).
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -222,7 +225,7 @@ async function storeWithDesk(
   if (kind === 'postgres') {
     const { default: pg } = await import('pg');
     const { postgresStore } = await import('../../adapters/postgres/index');
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 4 });
+    const pool = new pg.Pool({ connectionString: PG_URL, max: Number(process.env.IMP_POOL ?? 4) });
     const schema = `tk_bench_imp_${process.pid}`;
     store = postgresStore({ pool, schema });
     cleanup = async () => {
@@ -240,7 +243,8 @@ async function storeWithDesk(
     const r = await desk.import(() => createReadStream(STORE_FILE, { highWaterMark: 256 * 1024 }), {
       actor: { id: 'bench', roles: ['admin'] },
       timeZone: 'Asia/Shanghai',
-      batchSize: 1000,
+      batchSize: Number(process.env.IMP_BATCH ?? 1000),
+      ...(process.env.IMP_CONC ? { concurrency: Number(process.env.IMP_CONC) } : {}),
     });
     return { rows: r.report.total, valid: r.created, errors: r.report.errorCount };
   } finally {
@@ -396,9 +400,12 @@ async function validation(): Promise<void> {
 
 async function storing(): Promise<void> {
   await ensure(STORE_ROWS, STORE_FILE);
-  const modes: Mode[] = PG_URL
+  const all: Mode[] = PG_URL
     ? ['store-postgres', 'store-baseline', 'store-pglite']
     : ['store-pglite'];
+  // IMPORT_BENCH_MODES=store-postgres (comma-separated) runs a subset, e.g. for 1M-row runs.
+  const wanted = process.env.IMPORT_BENCH_MODES?.split(',');
+  const modes = wanted ? all.filter((m) => wanted.includes(m)) : all;
   if (!PG_URL) {
     console.warn(
       'import store bench: PostgreSQL part SKIPPED: set TICKETKIT_TEST_DATABASE_URL (see docs/adapters/postgres.md)',
