@@ -1199,8 +1199,10 @@ export function createTicketing<S extends string = DefaultStatus>(
         now: next.updatedAt,
       };
       if (planned.comments) (commit as { comments?: Comment[] }).comments = planned.comments;
+      let stored: { dueAt?: string | null; events?: SlaEvent[] } | undefined;
       if (durable && next.sla !== current.sla) {
-        (commit as { slaDueAt?: string | null }).slaDueAt = dueIso(next);
+        stored = { dueAt: dueIso(next) };
+        (commit as { slaDueAt?: string | null }).slaDueAt = stored.dueAt;
       }
       if (outboxOn) {
         const event = planned.event;
@@ -1209,9 +1211,11 @@ export function createTicketing<S extends string = DefaultStatus>(
         event.actor = audit.actor;
         event.at = next.updatedAt;
         event.ticket = next;
-        const list = [event as { type: keyof TicketkitEvents<S> } & Record<string, unknown>];
-        if (slaOn) list.push(...slaCommandEvents(current, next, audit.actor, true));
-        (commit as { events?: OutboxEventInput[] }).events = list.map(toOutbox);
+        const slaEvents = slaOn ? slaCommandEvents(current, next, audit.actor, true) : [];
+        stored = { ...stored, events: slaEvents };
+        (commit as { events?: OutboxEventInput[] }).events = [event as SlaEvent, ...slaEvents].map(
+          toOutbox,
+        );
       }
       if (fp) {
         (commit as { idempotency?: IdempotencyRecord }).idempotency = idemRecord(
@@ -1238,7 +1242,7 @@ export function createTicketing<S extends string = DefaultStatus>(
           event.ticket = next;
           emitEvent(event);
         }
-        if (slaOn) afterSlaCommit(current, next, audit.actor);
+        if (slaOn) afterSlaCommit(current, next, audit.actor, stored);
         return result;
       }
       switch (outcome.reason) {
@@ -1651,8 +1655,14 @@ export function createTicketing<S extends string = DefaultStatus>(
     const d = nextDueAt(t.sla, policyOf(t), t);
     return d ? toIso(d) : null;
   };
-  const schedule = (t: Ticket<S>) => {
-    const due = nextDueAt(t.sla, policyOf(t), t);
+  /** `dueAt`: the instant the commit already stored (ISO or null), to avoid computing it again. */
+  const schedule = (t: Ticket<S>, dueAt?: string | null) => {
+    const due =
+      dueAt === undefined
+        ? nextDueAt(t.sla, policyOf(t), t)
+        : dueAt === null
+          ? null
+          : new Date(dueAt);
     if (durable) {
       // The commit wrote it to the store's timers; only arm this instance's clock.
       if (due) armAt(due.getTime());
@@ -1670,12 +1680,20 @@ export function createTicketing<S extends string = DefaultStatus>(
   };
 
   /** After a command's commit: schedule the ticket's next threshold and report met clocks. */
-  const afterSlaCommit = (prev: Ticket<S> | null, next: Ticket<S>, actor: AuditActor) => {
+  const afterSlaCommit = (
+    prev: Ticket<S> | null,
+    next: Ticket<S>,
+    actor: AuditActor,
+    stored?: { readonly dueAt?: string | null; readonly events?: readonly SlaEvent[] },
+  ) => {
     // Unchanged clocks keep their identity (deriveSla) and so their scheduled instant.
     if (prev && prev.sla === next.sla) return;
-    schedule(next);
-    for (const e of slaCommandEvents(prev, next, actor, false)) emitEvent(e);
+    schedule(next, stored?.dueAt);
+    // Events already built for the outbox are the same objects listeners get.
+    const events = stored?.events ?? slaCommandEvents(prev, next, actor, false);
+    for (const e of events) if (emitter.listenerCount(e.type) > 0) emitEvent(e);
   };
+  type SlaEvent = { type: keyof TicketkitEvents<S> } & Record<string, unknown>;
 
   /** The SLA events a command's change causes (breaches found late, clocks met). */
   const slaCommandEvents = (
@@ -2435,6 +2453,26 @@ export function createTicketing<S extends string = DefaultStatus>(
 
   // ---- commands ------------------------------------------------------------------------
 
+  /**
+   * A ticket's records (comments, evidence): `read` on the ticket, and the internal ones only
+   * for an actor with `read_internal`. Without an actor (trusted code), all of them.
+   */
+  const readRecords = async <T>(
+    id: string,
+    ctx: ReadContext | undefined,
+    load: (tenantId: string) => Promise<T[]>,
+    isPublic: (record: T) => boolean,
+  ): Promise<T[]> => {
+    const tenantId = tenantOf(ctx);
+    if (ctx?.actor) checkActor(ctx.actor);
+    const t = await loadOrThrow(tenantId, id);
+    const all = await load(tenantId);
+    if (!ctx?.actor) return all;
+    authorize({ actor: ctx.actor, action: 'read', ticket: t });
+    const internal = decide({ actor: ctx.actor, action: 'read_internal', ticket: t }).allowed;
+    return internal ? all : all.filter(isPublic);
+  };
+
   const noOutbox = () =>
     new ValidationError(
       [
@@ -3059,15 +3097,14 @@ export function createTicketing<S extends string = DefaultStatus>(
       return change('check_in', id, ctx, checkIn as unknown, planCheckIn);
     },
 
-    async evidence(id, ctx) {
-      const tenantId = tenantOf(ctx);
-      if (ctx?.actor) checkActor(ctx.actor);
-      const t = await loadOrThrow(tenantId, id);
-      const all = evidenceOf(await wrap('listAudit', () => store.listAudit(tenantId, id)));
-      if (!ctx?.actor) return all;
-      authorize({ actor: ctx.actor, action: 'read', ticket: t });
-      const internal = decide({ actor: ctx.actor, action: 'read_internal', ticket: t }).allowed;
-      return internal ? all : all.filter((e) => e.kind === 'attachment');
+    evidence(id, ctx) {
+      return readRecords(
+        id,
+        ctx,
+        async (tenantId) =>
+          evidenceOf(await wrap('listAudit', () => store.listAudit(tenantId, id))),
+        (e) => e.kind === 'attachment',
+      );
     },
 
     async children(id, ctx) {
@@ -3089,15 +3126,13 @@ export function createTicketing<S extends string = DefaultStatus>(
       return change('comment', id, ctx, input, planComment);
     },
 
-    async comments(id, ctx) {
-      const tenantId = tenantOf(ctx);
-      if (ctx?.actor) checkActor(ctx.actor);
-      const t = await loadOrThrow(tenantId, id);
-      const all = await wrap('listComments', () => store.listComments(tenantId, id));
-      if (!ctx?.actor) return all;
-      authorize({ actor: ctx.actor, action: 'read', ticket: t });
-      const internal = decide({ actor: ctx.actor, action: 'read_internal', ticket: t }).allowed;
-      return internal ? all : all.filter((c) => c.visibility === 'public');
+    comments(id, ctx) {
+      return readRecords(
+        id,
+        ctx,
+        (tenantId) => wrap('listComments', () => store.listComments(tenantId, id)),
+        (c) => c.visibility === 'public',
+      );
     },
 
     async history(id, ctx) {

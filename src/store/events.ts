@@ -69,11 +69,10 @@ export function memoryEventOutbox(): MemoryEventOutbox {
         open.delete(id);
       }
     },
-    async retry(id, retryAt, error) {
+    async retry(id, retryAt) {
       const row = byId.get(id);
       if (!row || row.delivered) return;
       row.event = Object.freeze({ ...row.event, attempts: row.event.attempts + 1 });
-      void error;
       row.availableAt = retryAt.getTime();
       row.leaseUntil = null;
     },
